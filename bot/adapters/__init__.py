@@ -1,0 +1,1 @@
+"""adapters layer; see bot/__init__.py for the layering."""

@@ -1,0 +1,1 @@
+"""core layer; see bot/__init__.py for the layering."""

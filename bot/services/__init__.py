@@ -1,0 +1,1 @@
+"""services layer; see bot/__init__.py for the layering."""

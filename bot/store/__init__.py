@@ -1,0 +1,1 @@
+"""store layer; see bot/__init__.py for the layering."""
