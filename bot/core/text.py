@@ -1,0 +1,101 @@
+"""Text normalisation shared by the parser, the store's index and queries.
+
+Korean needs care in a full-text index: particles attach to words (`코드북을`), so a
+word tokenizer misses `코드북`, while a trigram tokenizer misses two-syllable words
+(`게임`). We index Hangul as overlapping syllable bigrams (the classic CJK approach)
+and query it the same way, which finds both; Latin text keeps word tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and byte-order characters carry no meaning in notes or queries.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
+_HANGUL_RE = re.compile(f"[{_HANGUL}]")
+# A word is a run of letters/digits of one script: Hangul runs and other runs are
+# split apart so `ViT에` indexes as `vit` + `에`.
+_WORD_RE = re.compile(f"[{_HANGUL}]+|[^\\W{_HANGUL}_]+")
+_SQUASH_RE = re.compile(r"[\W_]+")
+_URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"'`]+", re.IGNORECASE)
+_ARXIV_RE = re.compile(
+    r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+
+
+def nfc(text: str) -> str:
+    """NFC form without invisible characters: notes written on macOS arrive as NFD."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+
+
+def fold(text: str) -> str:
+    """Comparison form: NFKC (full-width → ASCII), case-folded, invisibles removed."""
+    return unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold()
+
+
+def has_hangul(text: str) -> bool:
+    """Whether the text holds any Hangul; it separates commentary from English text."""
+    return _HANGUL_RE.search(text) is not None
+
+
+def words(text: str) -> list[str]:
+    """Folded words, Hangul and non-Hangul runs split apart."""
+    return _WORD_RE.findall(fold(text))
+
+
+def is_hangul_word(word: str) -> bool:
+    """Whether a word from `words` is a Hangul run."""
+    return _HANGUL_RE.match(word) is not None
+
+
+def hangul_bigrams(word: str) -> list[str]:
+    """Overlapping syllable bigrams of a Hangul run; a single syllable stays itself."""
+    if len(word) < 2:
+        return [word]
+    return [word[i : i + 2] for i in range(len(word) - 1)]
+
+
+def index_form(text: str) -> str:
+    """The text as the full-text index stores it: words, Hangul as bigrams."""
+    out: list[str] = []
+    for word in words(text):
+        if is_hangul_word(word):
+            out.extend(hangul_bigrams(word))
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, folded: `Deep Seek-Coder` → `deepseekcoder`.
+
+    Used both as the paper identity key and to match split or joined words.
+    """
+    return _SQUASH_RE.sub("", fold(text))
+
+
+def normalise_tag(tag: str) -> str:
+    """`#VQ`, `vq` and `VQ` are the same tag: stored lower-case without `#`."""
+    return fold(tag).strip().lstrip("#").strip()
+
+
+def normalise_url(url: str) -> str:
+    """Canonical link form; arXiv abs/pdf/versioned links become `https://arxiv.org/abs/ID`."""
+    url = url.rstrip(".,;:!?")
+    if match := _ARXIV_RE.match(url):
+        return f"https://arxiv.org/abs/{match['id']}"
+    return url
+
+
+def extract_urls(text: str) -> list[str]:
+    """Every URL in the text, normalised, in order of first appearance, without repeats."""
+    seen: dict[str, None] = {}
+    for raw in _URL_RE.findall(text):
+        url = normalise_url(raw)
+        if len(url) > len("https://"):
+            seen.setdefault(url, None)
+    return list(seen)

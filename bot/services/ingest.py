@@ -1,0 +1,124 @@
+"""Ingest: bring the store in line with the notes folder.
+
+Only files whose content changed are read and parsed (size and mtime first, then
+a SHA-256 to be sure), and the whole batch lands in one store transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.notes import Problem, parse_bytes
+from bot.store import FileState, IngestChanges, SourceFile, Store
+
+NOTES_SUFFIXES = (".txt", ".md")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What an ingest run did, for operators and logs."""
+
+    files_seen: int
+    files_changed: tuple[str, ...]
+    files_removed: tuple[str, ...]
+    changes: IngestChanges
+    problems: tuple[Problem, ...]
+
+    def lines(self) -> list[str]:
+        """A readable summary: counts first, then each problem as file:line."""
+        c = self.changes
+        out = [
+            f"{self.files_seen} notes files; {len(self.files_changed)} changed, "
+            f"{len(self.files_removed)} removed",
+            f"papers: {c.added} added, {c.updated} updated, {c.removed} removed",
+        ]
+        out += [f"  changed: {name}" for name in self.files_changed]
+        out += [f"  removed: {name}" for name in self.files_removed]
+        if self.problems:
+            out.append(f"{len(self.problems)} problems:")
+            out += [f"  {problem}" for problem in self.problems]
+        return out
+
+
+class NotesDirError(FileNotFoundError):
+    """The notes folder is missing or not a folder."""
+
+
+def notes_files(notes_dir: Path) -> list[Path]:
+    """The notes files in a folder (recursively), by name; hidden files are skipped."""
+    if not notes_dir.is_dir():
+        raise NotesDirError(
+            f"NOTES_DIR {str(notes_dir)!r} is not a folder: set NOTES_DIR to your notes folder"
+        )
+    return sorted(
+        path
+        for path in notes_dir.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in NOTES_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(notes_dir).parts)
+    )
+
+
+def read_source(path: Path, source: str) -> SourceFile:
+    """Read, fingerprint and parse one file (blocking; run in a thread)."""
+    stat = path.stat()
+    data = path.read_bytes()
+    parsed = parse_bytes(data, source)
+    return SourceFile(
+        source=source,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=stat.st_size,
+        mtime_ns=stat.st_mtime_ns,
+        days=parsed.days,
+        problems=parsed.problems,
+    )
+
+
+def _changed_sources(
+    paths: dict[str, Path], known: dict[str, FileState]
+) -> tuple[list[SourceFile], dict[str, FileState]]:
+    """Files to re-ingest, and files whose only change is their mtime (blocking)."""
+    changed: list[SourceFile] = []
+    touched: dict[str, FileState] = {}
+    for source, path in paths.items():
+        state = known.get(source)
+        stat = path.stat()
+        if state and (state.size, state.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            continue
+        item = read_source(path, source)
+        if state and state.sha256 == item.sha256:
+            touched[source] = FileState(item.sha256, item.size, item.mtime_ns)
+        else:
+            changed.append(item)
+    return changed, touched
+
+
+async def ingest(store: Store, notes_dir: Path) -> IngestReport:
+    """Update the store from `notes_dir`: changed files replaced, deleted files dropped."""
+    paths = {path.relative_to(notes_dir).as_posix(): path for path in notes_files(notes_dir)}
+    known = await store.file_states()
+    changed, touched = await asyncio.to_thread(_changed_sources, paths, known)
+    removed = sorted(set(known) - set(paths))
+    if touched:
+        await store.touch_files(touched)
+    changes = IngestChanges(0, 0, 0)
+    if changed or removed:
+        changes = await store.replace_files(changed, removed)
+    return IngestReport(
+        files_seen=len(paths),
+        files_changed=tuple(f.source for f in changed),
+        files_removed=tuple(removed),
+        changes=changes,
+        problems=tuple(await store.file_problems()),
+    )
+
+
+def summarise(problems: Sequence[Problem]) -> str:
+    """One line for logs: how many problems, and the first."""
+    if not problems:
+        return "no problems"
+    return f"{len(problems)} problems, first: {problems[0]}"
