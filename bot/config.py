@@ -78,7 +78,7 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         if not raw:
             return None
         if not raw.isdigit() or not 0 < int(raw) < 2**64:
-            problems.append(f"{name}={raw!r} is not a Discord id (a number like 123456789012345678)")
+            problems.append(f"{name}={raw!r} is not a Discord id (a number like 1234567890)")
             return None
         return int(raw)
 
