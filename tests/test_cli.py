@@ -1,0 +1,142 @@
+"""`python -m bot …` as an operator runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.cli import build_parser
+from tests.conftest import ROOT, SEEDS
+
+
+def bot(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    full_env.update(env or {})
+    full_env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def store_env(tmp_path: Path) -> dict[str, str]:
+    return {"NOTES_DIR": str(SEEDS), "DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.choices and "parse" in a.choices)
+    for name in subparsers.choices:
+        proc = bot(name, "--help")
+        assert proc.returncode == 0, (name, proc.stderr)
+        assert "usage:" in proc.stdout
+
+
+def test_parse_json_on_seeds() -> None:
+    proc = bot("parse", str(SEEDS), "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["problems"] == []
+    assert sorted(d["date"] for d in doc["days"]) == [
+        "2024-06-12",
+        "2024-06-18",
+        "2024-08-30",
+        "2024-12-05",
+        "2024-12-17",
+    ]
+    entries = [e for d in doc["days"] for e in d["entries"]]
+    assert len(entries) == 37
+    assert set(entries[0]) == {
+        "title",
+        "authors",
+        "org",
+        "abstract",
+        "commentary_ko",
+        "commentary_en",
+        "tags",
+        "links",
+        "line",
+    }
+
+
+def test_parse_reports_problems_with_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2024년 2월 30일\nA Paper\n(A)\n설명\n#x\n", encoding="utf-8")
+    proc = bot("parse", str(bad), "--json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert doc["problems"] == [
+        {
+            "source": str(bad),
+            "line": 1,
+            "message": "invalid date '2024년 2월 30일';"
+            " entries up to the next date header are skipped",
+        }
+    ]
+    assert bot("parse", str(tmp_path / "missing.txt")).returncode == 2
+
+
+def test_ingest_then_lookups(store_env: dict[str, str]) -> None:
+    first = bot("ingest", env=store_env)
+    assert first.returncode == 0, first.stderr
+    assert "papers: 37 added, 0 updated, 0 removed" in first.stdout
+    again = bot("ingest", "--json", env=store_env)
+    assert json.loads(again.stdout)["papers"] == {"added": 0, "updated": 0, "removed": 0}
+
+    paper = json.loads(bot("paper", "qwen", "--json", env=store_env).stdout)
+    assert paper["results"][0] == {
+        "title": "Qwen2-VL: To See the World More Clearly",
+        "date": "2024-08-30",
+        "tags": ["vision-language", "video-language"],
+    }
+    search = json.loads(bot("search", "코드북", "--json", env=store_env).stdout)
+    assert search["results"][0]["title"].startswith("Scaling the Codebook Size")
+    tag = json.loads(bot("tag", "#VQ", "--json", env=store_env).stdout)
+    assert len(tag["results"]) == 5
+    tags = json.loads(bot("tags", "--json", env=store_env).stdout)["tags"]
+    assert len(tags) == 24 and tags[0]["papers"] == 5
+    table = bot("paper", "samba", env=store_env).stdout
+    assert "Samba: Simple Hybrid" in table and "date" in table.splitlines()[0]
+
+
+def test_lookups_build_the_store_when_missing(store_env: dict[str, str]) -> None:
+    proc = bot("tag", "vq", "--json", env=store_env)
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["results"]) == 5
+
+
+def test_dotenv_is_read_like_the_bot(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"NOTES_DIR={SEEDS}\nDATABASE_PATH={tmp_path}/x.sqlite3\n")
+    proc = bot("tags", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "x.sqlite3").exists()
+
+
+def test_bad_configuration_is_one_clear_message(store_env: dict[str, str]) -> None:
+    proc = bot("ingest", env={**store_env, "DIGEST_TIME": "25:00"})
+    assert proc.returncode == 2
+    assert "DIGEST_TIME='25:00'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    missing = bot("ingest", env={**store_env, "NOTES_DIR": "/nonexistent/notes"})
+    assert missing.returncode == 2
+    assert "NOTES_DIR" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_run_without_token_explains_in_one_line(store_env: dict[str, str]) -> None:
+    proc = bot("run", env=store_env)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "DISCORD_TOKEN" in proc.stderr and ".env" in proc.stderr

@@ -1,0 +1,51 @@
+"""Settings: defaults, validation messages, `.env` under the environment."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_settings, parse_settings
+
+
+def test_defaults() -> None:
+    s = parse_settings({})
+    assert s.discord_token is None
+    assert s.discord_api_base_url == DEFAULT_API_BASE_URL
+    assert s.notes_dir == Path("seeds")
+    assert s.database_path == Path("data/bot.sqlite3")
+    assert (s.digest_time, s.digest_timezone, s.log_level) == (time(9, 0), "UTC", "INFO")
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings(
+            {
+                "DIGEST_TIME": "25:00",
+                "DIGEST_TIMEZONE": "Mars/Olympus",
+                "DISCORD_GUILD_ID": "abc",
+                "LOG_LEVEL": "loud",
+                "DISCORD_GATEWAY_URL": "http://x",
+            }
+        )
+    message = str(error.value)
+    for name in ("DIGEST_TIME", "DIGEST_TIMEZONE", "DISCORD_GUILD_ID", "LOG_LEVEL", "GATEWAY"):
+        assert name in message
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DIGEST_TIME=07:30\nNOTES_DIR=notes\nDISCORD_TOKEN=from-file\n")
+    s = load_settings({"NOTES_DIR": "elsewhere"}, env_file)
+    assert s.digest_time == time(7, 30)
+    assert s.notes_dir == Path("elsewhere")
+    assert s.discord_token == "from-file"
+
+
+def test_token_never_in_repr() -> None:
+    s = parse_settings({"DISCORD_TOKEN": "secret-token-value", "DIGEST_TIMEZONE": "Asia/Seoul"})
+    assert "secret-token-value" not in repr(s)
+    assert "secret-token-value" not in str(s)
+    assert "Asia/Seoul" in repr(s)

@@ -1,0 +1,196 @@
+"""The store on a real SQLite file: schema, ingest semantics, queries."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.services.ingest import ingest
+from bot.store import SourceFile, Store, StoreError
+from bot.store.schema import SCHEMA_VERSION
+from tests.conftest import ROOT
+
+PAPER = """\
+{title}
+(A. Author, B. Author)
+An abstract about {title}.
+{title}에 대한 코멘트입니다.
+#{tag}
+"""
+
+
+def write_day(folder: Path, name: str, day: str, *papers: tuple[str, str]) -> Path:
+    path = folder / name
+    path.write_text(day + "\n" + "".join(PAPER.format(title=t, tag=g) for t, g in papers))
+    return path
+
+
+async def test_schema_version_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    async with Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    async with Store.open(path) as store:  # reopening migrates nothing
+        assert await store.schema_version() == SCHEMA_VERSION
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match=r"newer|upgrade"):
+        async with Store.open(path):
+            pass
+
+
+async def test_seed_ingest_counts(seeded_store: Store) -> None:
+    stats = await seeded_store.stats()
+    assert (stats.papers, stats.days, stats.tags) == (37, 5, 24)
+    assert stats.latest_day == date(2024, 12, 17)
+    counts = {t.tag: t.papers for t in await seeded_store.tag_counts()}
+    assert counts["vq"] == 5
+    assert sum(counts.values()) == 59
+
+
+async def test_ingest_is_idempotent(store: Store, seeds: Path) -> None:
+    first = await ingest(store, seeds)
+    assert first.changes.added == 37
+    second = await ingest(store, seeds)
+    assert second.files_changed == ()
+    assert (second.changes.added, second.changes.updated, second.changes.removed) == (0, 0, 0)
+    assert (await store.stats()).papers == 37
+
+
+async def test_touched_but_unchanged_file_is_not_reingested(store: Store, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    path = write_day(notes, "a.txt", "2024-06-12", ("Alpha Paper", "x"))
+    await ingest(store, notes)
+    os.utime(path, ns=(1, 1))
+    report = await ingest(store, notes)
+    assert report.files_changed == ()
+    assert (await store.file_states())["a.txt"].mtime_ns == 1
+
+
+async def test_incremental_update_add_and_remove(store: Store, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_day(notes, "a.txt", "2024-06-12", ("Alpha Paper", "x"), ("Beta Paper", "y"))
+    write_day(notes, "b.txt", "2024-06-13", ("Gamma Paper", "x"))
+    await ingest(store, notes)
+
+    write_day(notes, "a.txt", "2024-06-12", ("Alpha Paper", "z"), ("Delta Paper", "y"))
+    report = await ingest(store, notes)
+    assert report.files_changed == ("a.txt",)
+    assert (report.changes.added, report.changes.updated, report.changes.removed) == (1, 1, 1)
+    titles = {p.title for p in await store.recent_papers(10)}
+    assert titles == {"Alpha Paper", "Delta Paper", "Gamma Paper"}
+    assert [p.title for p in await store.papers_by_tag("x", 10)] == ["Gamma Paper"]
+    assert [p.title for p in await store.papers_by_tag("z", 10)] == ["Alpha Paper"]
+    assert {t.tag: t.papers for t in await store.tag_counts()} == {"x": 1, "y": 1, "z": 1}
+
+    (notes / "b.txt").unlink()
+    report = await ingest(store, notes)
+    assert report.files_removed == ("b.txt",)
+    assert report.changes.removed == 1
+    assert await store.papers_by_tag("x", 10) == []
+    assert "x" not in {t.tag for t in await store.tag_counts()}
+
+
+async def test_same_paper_on_several_days_is_one_paper(store: Store, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_day(notes, "a.txt", "2024-06-12", ("Alpha Paper", "x"))
+    write_day(notes, "b.txt", "2024-07-01", ("alpha paper", "y"))
+    await ingest(store, notes)
+    stats = await store.stats()
+    assert (stats.papers, stats.days) == (1, 2)
+    (paper,) = await store.recent_papers(5)
+    assert paper.title == "alpha paper"  # the latest wording
+    assert paper.date == date(2024, 7, 1)
+    assert paper.tags == ("x", "y")
+    # Removing one day keeps the paper with what remains.
+    (notes / "b.txt").unlink()
+    report = await ingest(store, notes)
+    assert (report.changes.updated, report.changes.removed) == (1, 0)
+    (paper,) = await store.recent_papers(5)
+    assert (paper.title, paper.tags) == ("Alpha Paper", ("x",))
+
+
+async def test_problems_are_kept_per_file(store: Store, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_day(notes, "a.txt", "2024년 2월 30일", ("Alpha Paper", "x"))
+    write_day(notes, "b.txt", "2024-06-13", ("Gamma Paper", "x"))
+    first = await ingest(store, notes)
+    again = await ingest(store, notes)
+    assert [str(p) for p in first.problems] == [str(p) for p in again.problems]
+    assert first.problems[0].source == "a.txt"
+    assert first.problems[0].line == 1
+    assert (await store.stats()).papers == 1
+
+
+CRASH = """
+import asyncio, os, sys
+from pathlib import Path
+from bot.services.ingest import ingest
+from bot.store import Store
+from bot.store.store import Store as Impl
+
+async def crash(self, records):
+    os._exit(9)  # the process dies mid-transaction, as on SIGKILL or power loss
+
+Impl._insert_derived = crash
+
+async def main():
+    async with Store.open(sys.argv[1]) as store:
+        await ingest(store, Path(sys.argv[2]))
+
+asyncio.run(main())
+"""
+
+
+async def test_crash_mid_ingest_keeps_previous_state(tmp_path: Path, seeds: Path) -> None:
+    notes = tmp_path / "notes"
+    shutil.copytree(seeds, notes)
+    db = tmp_path / "crash.sqlite3"
+    async with Store.open(db) as store:
+        await ingest(store, notes)
+    write_day(notes, "new.txt", "2025-01-01", ("Brand New Paper", "new"))
+    (notes / "000_16f820bf8340cb5c.txt").unlink()
+    script = tmp_path / "crash.py"
+    script.write_text(textwrap.dedent(CRASH))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, str(script), str(db), str(notes)]
+    proc = await asyncio.to_thread(subprocess.run, argv, env=env, check=False)
+    assert proc.returncode == 9
+    async with Store.open(db) as store:
+        stats = await store.stats()
+        assert (stats.papers, stats.days) == (37, 5)
+        assert "000_16f820bf8340cb5c.txt" in await store.file_states()
+        report = await ingest(store, notes)  # and the next run completes the job
+        assert report.changes.added == 1
+        assert report.changes.removed == 6
+        assert (await store.stats()).papers == 32
+
+
+async def test_failed_batch_rolls_back(seeded_store: Store, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    with pytest.raises(sqlite3.IntegrityError):
+        # A duplicate source in one batch violates files' primary key mid-transaction.
+        item = SourceFile("x.txt", "0" * 64, 1, 1, [], [])
+        await seeded_store.replace_files([item, item])
+    assert (await seeded_store.stats()).papers == 37
+    assert "x.txt" not in await seeded_store.file_states()
