@@ -27,6 +27,9 @@ _ARXIV_RE = re.compile(
 )
 
 
+ARXIV_ABS = "https://arxiv.org/abs/"
+
+
 def nfc(text: str) -> str:
     """NFC form without invisible characters: notes written on macOS arrive as NFD."""
     return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
@@ -87,7 +90,7 @@ def normalise_url(url: str) -> str:
     """Canonical link form; arXiv abs/pdf/versioned links become `https://arxiv.org/abs/ID`."""
     url = url.rstrip(".,;:!?")
     if match := _ARXIV_RE.match(url):
-        return f"https://arxiv.org/abs/{match['id']}"
+        return ARXIV_ABS + match["id"]
     return url
 
 
