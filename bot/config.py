@@ -7,7 +7,6 @@ together so an operator fixes the file in one pass instead of one error per run.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -16,10 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.core.text import parse_hhmm
+
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class ConfigError(ValueError):
@@ -88,11 +88,9 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
             problems.append(f"{name}={value!r} must start with {' or '.join(schemes)}")
         return value
 
-    digest_time = time(9, 0)
     raw_time = get("DIGEST_TIME", "09:00")
-    if match := _TIME_RE.match(raw_time):
-        digest_time = time(int(match[1]), int(match[2]))
-    else:
+    digest_time = parse_hhmm(raw_time) or time(9, 0)
+    if parse_hhmm(raw_time) is None:
         problems.append(f"DIGEST_TIME={raw_time!r} is not a 24-hour HH:MM time such as 09:00")
 
     tz = get("DIGEST_TIMEZONE", "UTC")

@@ -8,6 +8,8 @@ the per-message limits allow. Adapters turn `Embed.to_dict()` into discord.Embed
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,6 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
         "paper": "paper",
         "more": "more",
         "and": "and",
+        "late": "posted late",
     },
     "ko": {
         "authors": "저자",
@@ -76,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "paper": "편",
         "more": "명",
         "and": "외",
+        "late": "늦게 게시됨",
     },
 }
 
@@ -353,31 +357,37 @@ def pack(embed_groups: Sequence[Sequence[Embed]], content: str | None = None) ->
     return messages
 
 
-def digest_header(day: date, papers: int, tags: Sequence[str], language: Language) -> str:
+def digest_header(
+    day: date, papers: int, tags: Sequence[str], language: Language, late: bool = False
+) -> str:
     """The line that opens a day's digest: date, number of papers, the day's tags."""
     label = labels_for(language)
     noun = label["paper"] if papers == 1 else label["papers"]
     when = f"{day.year}년 {day.month}월 {day.day}일" if language == "ko" else day.isoformat()
-    head = f"📚 **{when}** · {papers} {noun}"
+    head = f"📚 **{when}** · {papers} {noun}" + (f" · ⏰ {label['late']}" if late else "")
     tag_line = " ".join(f"#{t}" for t in tags)
     return truncate(f"{head}\n{tag_line}" if tag_line else head, CONTENT_MAX)
 
 
 def digest_messages(
-    day: date, views: Sequence[PaperView], language: Language = "both"
+    day: date,
+    views: Sequence[PaperView],
+    language: Language = "both",
+    late: bool = False,
+    header: bool = True,
 ) -> list[Message]:
     """A whole day's digest in the `full` style: header, then one embed group per paper."""
     tags = list(dict.fromkeys(tag for v in views for tag in v.tags))
-    header = digest_header(day, len(views), tags, language)
-    return pack([paper_embeds(v, language) for v in views], content=header)
+    lead = digest_header(day, len(views), tags, language, late) if header else None
+    return pack([paper_embeds(v, language) for v in views], content=lead)
 
 
 def compact_messages(
-    day: date, views: Sequence[PaperView], language: Language = "both"
+    day: date, views: Sequence[PaperView], language: Language = "both", late: bool = False
 ) -> list[Message]:
     """The `compact` style's lead: one line per paper (full embeds go in a thread)."""
     tags = list(dict.fromkeys(tag for v in views for tag in v.tags))
-    header = digest_header(day, len(views), tags, language)
+    header = digest_header(day, len(views), tags, language, late)
     lines = [
         f"{v.position}. [{truncate(v.title, 150)}]({paper_url(v)})"
         + (f" — {' '.join('#' + t for t in v.tags[:3])}" if v.tags else "")
@@ -385,3 +395,23 @@ def compact_messages(
     ]
     chunks = split_text("\n".join(lines), DESCRIPTION_MAX)
     return pack([[Embed(description=c, colour=DEFAULT_COLOUR)] for c in chunks], content=header)
+
+
+def payload_hash(message: Message) -> str:
+    """A digest of a message's payload: equal hashes mean nothing to edit."""
+    canonical = json.dumps(message.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def fingerprint(payload: dict[str, Any]) -> str:
+    """What identifies a posted message, from either our payload or Discord's copy of it.
+
+    Discord trims text and adds fields of its own, so only trimmed content and the
+    embeds' title, description and footer are compared.
+    """
+    parts = [str(payload.get("content") or "").strip()]
+    for embed in payload.get("embeds") or []:
+        footer = (embed.get("footer") or {}).get("text") or ""
+        parts += [str(embed.get(k) or "").strip() for k in ("title", "description")]
+        parts.append(footer.strip())
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

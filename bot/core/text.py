@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import time
 
 # Zero-width and byte-order characters carry no meaning in notes or queries.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -28,6 +29,13 @@ _ARXIV_RE = re.compile(
 
 
 ARXIV_ABS = "https://arxiv.org/abs/"
+_HHMM_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_hhmm(text: str) -> time | None:
+    """A 24-hour `HH:MM` time (`9:05` too), or None when it is not one (`25:00`)."""
+    match = _HHMM_RE.match(text.strip())
+    return time(int(match[1]), int(match[2])) if match else None
 
 
 def nfc(text: str) -> str:

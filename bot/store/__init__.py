@@ -1,6 +1,8 @@
 """Store layer: the aiosqlite database (schema, migrations, FTS). No Discord here."""
 
+from bot.store.digests import ChannelState, Delivery, DigestRow, GuildRow
 from bot.store.store import (
+    DayEntry,
     FileState,
     IngestChanges,
     PaperSummary,
@@ -12,7 +14,12 @@ from bot.store.store import (
 )
 
 __all__ = [
+    "ChannelState",
+    "DayEntry",
+    "Delivery",
+    "DigestRow",
     "FileState",
+    "GuildRow",
     "IngestChanges",
     "PaperSummary",
     "SourceFile",

@@ -91,6 +91,64 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO title_words_trigram(rowid, word) VALUES (new.id, new.word);
     END;
     """,
+    # 2: per-server digest settings, each digest channel's cursor, the delivery ledger.
+    """
+    -- NULL columns fall back to the operator's defaults from the environment.
+    CREATE TABLE guild_settings (
+        guild_id    INTEGER PRIMARY KEY,
+        channel_id  INTEGER,
+        digest_time TEXT,
+        timezone    TEXT,
+        language    TEXT CHECK (language IN ('ko', 'en', 'both')),
+        style       TEXT CHECK (style IN ('full', 'compact')),
+        paused      INTEGER NOT NULL DEFAULT 0,
+        updated_at  TEXT NOT NULL
+    );
+
+    -- Where a channel is in the archive: it has been sent every day up to `cursor`.
+    CREATE TABLE digest_channels (
+        channel_id INTEGER PRIMARY KEY,
+        guild_id   INTEGER NOT NULL,
+        start      TEXT NOT NULL DEFAULT 'first',  -- 'first', 'latest' or YYYY-MM-DD
+        cursor     TEXT,                           -- last day delivered
+        last_fire  TEXT,                           -- scheduled run last served (UTC ISO)
+        error      TEXT,
+        error_at   TEXT,
+        stopped    INTEGER NOT NULL DEFAULT 0      -- 403/404: no retries until reconfigured
+    );
+
+    -- One day's digest in one channel.
+    CREATE TABLE digests (
+        channel_id   INTEGER NOT NULL,
+        day          TEXT NOT NULL,
+        style        TEXT NOT NULL,
+        language     TEXT NOT NULL,
+        late         INTEGER NOT NULL DEFAULT 0,
+        thread_id    INTEGER,
+        dirty        INTEGER NOT NULL DEFAULT 0,  -- notes changed since it was posted
+        started_at   TEXT NOT NULL,
+        completed_at TEXT,
+        PRIMARY KEY (channel_id, day)
+    );
+
+    -- Every message of a digest: 'sending' is written before the request, 'sent' with
+    -- Discord's message id after it, so a restart knows exactly what may be missing.
+    CREATE TABLE deliveries (
+        channel_id   INTEGER NOT NULL,
+        day          TEXT NOT NULL,
+        part         INTEGER NOT NULL,
+        target_id    INTEGER NOT NULL,  -- the channel or thread it is posted in
+        nonce        TEXT NOT NULL,
+        payload_hash TEXT NOT NULL,     -- what the message shows now
+        state        TEXT NOT NULL CHECK (state IN ('sending', 'sent')),
+        message_id   INTEGER,
+        published    INTEGER NOT NULL DEFAULT 0,
+        edited_at    TEXT,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (channel_id, day, part),
+        FOREIGN KEY (channel_id, day) REFERENCES digests(channel_id, day) ON DELETE CASCADE
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,6 +20,8 @@ import aiosqlite
 
 from bot.core.notes import Day, Entry, Problem
 from bot.core.papers import Appearance, PaperRecord, merge
+from bot.store.base import Database
+from bot.store.digests import DigestStore
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # How many of the newest full-text matches are ranked; bounds a query's cost on
@@ -54,11 +56,12 @@ class SourceFile:
 
 @dataclass(frozen=True, slots=True)
 class IngestChanges:
-    """What one ingest batch changed, in papers."""
+    """What one ingest batch changed, in papers, and which days of notes it touched."""
 
     added: int
     updated: int
     removed: int
+    days: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,14 @@ class PaperSummary:
     title: str
     date: date
     tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DayEntry:
+    """An entry of a day's notes with the paper it belongs to."""
+
+    paper_id: int
+    appearance: Appearance
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +123,12 @@ def _entry_row(item: Appearance, source: str) -> tuple[Any, ...]:
     )
 
 
-class Store:
+class Store(Database):
     """The library's SQLite database. Open with `Store.open` (an async context manager)."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
+        super().__init__(db)
+        self.digests = DigestStore(db, self._lock)
 
     @classmethod
     @asynccontextmanager
@@ -168,26 +180,6 @@ class Store:
         version: int = await self._scalar("PRAGMA user_version")
         return version
 
-    async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The first column of the first row, or None."""
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else row[0]
-
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterable[Any]:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchall()
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[None]:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
-        await self._db.execute("COMMIT")
-
     # ---- ingest -------------------------------------------------------------
 
     async def file_states(self) -> dict[str, FileState]:
@@ -206,10 +198,11 @@ class Store:
 
     async def touch_files(self, states: dict[str, FileState]) -> None:
         """Record new size/mtime for files whose content did not change."""
-        await self._db.executemany(
-            "UPDATE files SET size = ?, mtime_ns = ? WHERE source = ?",
-            [(s.size, s.mtime_ns, source) for source, s in states.items()],
-        )
+        async with self._transaction():
+            await self._db.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ? WHERE source = ?",
+                [(s.size, s.mtime_ns, source) for source, s in states.items()],
+            )
 
     async def replace_files(
         self, files: Sequence[SourceFile], removed: Sequence[str] = ()
@@ -231,6 +224,9 @@ class Store:
             ]
             await self._db.executemany(
                 "INSERT OR IGNORE INTO batch_keys VALUES (?)", [(a.key,) for a in new]
+            )
+            old_days = await self._rows(
+                "SELECT DISTINCT a.date FROM appearances a JOIN batch_keys k ON k.key = a.paper_key"
             )
             before = await self._fingerprints()
             await self._db.executemany(
@@ -264,10 +260,12 @@ class Store:
                 "SELECT count(*) FROM papers WHERE key IN (SELECT key FROM batch_keys)"
             )
         kept = [key for key in before if key in after]
+        days = {date.fromisoformat(row[0]) for row in old_days} | {a.date for a in new}
         return IngestChanges(
             added=surviving - len(kept),
             updated=sum(before[key] != after[key] for key in kept),
             removed=len(before) - len(kept),
+            days=tuple(sorted(days)),
         )
 
     async def _fingerprints(self, only: Iterable[str] | None = None) -> dict[str, str]:
@@ -299,9 +297,9 @@ class Store:
             " (SELECT 1 FROM appearances a WHERE a.paper_key = papers.key)"
         )
         rows = await self._rows(
-            "SELECT source, date, position, line, title, authors, org, abstract, commentary_ko,"
-            " commentary_en, tags, links FROM appearances"
-            " WHERE paper_key IN (SELECT key FROM batch_keys) ORDER BY paper_key"
+            "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
+            " a.commentary_ko, a.commentary_en, a.tags, a.links FROM appearances a"
+            " WHERE a.paper_key IN (SELECT key FROM batch_keys)"
         )
         grouped: dict[str, list[Appearance]] = {}
         for row in rows:
@@ -421,6 +419,50 @@ class Store:
             (tag, limit, offset),
         )
         return [_summary(r) for r in rows]
+
+    async def day_after(self, day: date | None) -> date | None:
+        """The first day of notes strictly after `day` (the archive's first for None)."""
+        found = await self._scalar(
+            "SELECT min(date) FROM appearances WHERE date > ?", (day.isoformat() if day else "",)
+        )
+        return date.fromisoformat(found) if found else None
+
+    async def days_after(self, day: date | None) -> int:
+        """How many days of notes lie after `day` (all of them for None)."""
+        count: int = await self._scalar(
+            "SELECT count(DISTINCT date) FROM appearances WHERE date > ?",
+            (day.isoformat() if day else "",),
+        )
+        return count
+
+    async def day_entries(self, day: date) -> list[DayEntry]:
+        """A day's entries in the order they were written, with their paper ids."""
+        rows = await self._rows(
+            "SELECT p.id, a.source, a.date, a.position, a.line, a.title, a.authors, a.org,"
+            " a.abstract, a.commentary_ko, a.commentary_en, a.tags, a.links"
+            " FROM appearances a JOIN papers p ON p.key = a.paper_key"
+            " WHERE a.date = ? ORDER BY a.source, a.position",
+            (day.isoformat(),),
+        )
+        return [DayEntry(row[0], _appearance(row[1:])) for row in rows]
+
+    async def earlier_papers(
+        self, paper_id: int, before: date, limit: int = 3
+    ) -> list[tuple[date, str]]:
+        """Papers noted before `before` that share a cited link (weighs most) or tags."""
+        rows = await self._rows(
+            "SELECT q.first_date, q.title FROM ("
+            "  SELECT l.paper_id, 3 AS weight FROM paper_links l"
+            "  WHERE l.url IN (SELECT url FROM paper_links WHERE paper_id = ?)"
+            "  UNION ALL"
+            "  SELECT t.paper_id, 1 FROM paper_tags t"
+            "  WHERE t.tag IN (SELECT tag FROM paper_tags WHERE paper_id = ?) AND t.last_date < ?"
+            ") s JOIN papers q ON q.id = s.paper_id"
+            " WHERE q.id != ? AND q.first_date < ?"
+            " GROUP BY q.id ORDER BY sum(s.weight) DESC, q.first_date DESC, q.id DESC LIMIT ?",
+            (paper_id, paper_id, before.isoformat(), paper_id, before.isoformat(), limit),
+        )
+        return [(date.fromisoformat(d), title) for d, title in rows]
 
     async def tag_counts(self) -> list[TagCount]:
         """Every tag with its number of papers, most used first."""

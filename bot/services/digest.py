@@ -1,0 +1,393 @@
+"""The daily digest: which day goes out, rendering, exactly-once delivery, edits.
+
+Delivery talks to Discord through the `DigestSender` protocol (implemented by the
+discord.py adapter), so this module holds the whole state machine and can be
+tested on a real store. Per part: ledger 'sending' → send with a deterministic
+nonce → ledger 'sent' + message id. A restart finds at most one 'sending' part and
+looks for it in the channel before sending it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import Any, Literal, Protocol, TypeVar, cast
+
+from bot.core.render import (
+    LANGUAGES,
+    Earlier,
+    Language,
+    Message,
+    PaperView,
+    compact_messages,
+    digest_messages,
+    fingerprint,
+    payload_hash,
+)
+from bot.core.text import parse_hhmm
+from bot.store import ChannelState, Delivery, DigestRow, Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Style = Literal["full", "compact"]
+STYLES: tuple[Style, ...] = ("full", "compact")
+# Discord allows only a few edits an hour to a published message: wait this long
+# between edits of one, so a burst of typo fixes becomes one edit.
+PUBLISHED_EDIT_INTERVAL = timedelta(minutes=20)
+
+
+class DeliveryError(Exception):
+    """Discord refused or failed a request.
+
+    `permanent` (403 Missing Permissions/Access, 404 Unknown Channel) stops the
+    channel's digests until an admin fixes it; anything else is retried.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, code: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+class DigestSender(Protocol):
+    """What delivery needs from Discord."""
+
+    async def send(self, target_id: int, message: Message, nonce: str) -> int:
+        """Post a message (with `enforce_nonce`) and return its id."""
+
+    async def recent(self, target_id: int, after: int | None) -> list[dict[str, Any]]:
+        """The bot's own recent messages in a channel (Discord's JSON), oldest first."""
+
+    async def edit(self, target_id: int, message_id: int, message: Message) -> None:
+        """Replace a message's content and embeds."""
+
+    async def delete(self, target_id: int, message_id: int) -> None:
+        """Delete a message."""
+
+    async def publish(self, channel_id: int, message_id: int) -> bool:
+        """Crosspost in an announcement channel; False when it is not one."""
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """Start a thread from a message (or return the existing one's id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDefaults:
+    """The operator's defaults (from the environment); servers override them."""
+
+    channel_id: int | None
+    time: time
+    timezone: str
+    language: Language = "both"
+    style: Style = "full"
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A server's settings after falling back to the defaults."""
+
+    guild_id: int
+    channel_id: int | None
+    time: time
+    timezone: str
+    language: Language
+    style: Style
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one run did, for logs and status."""
+
+    day: date | None
+    parts_sent: int = 0
+    resumed: bool = False
+    note: str = ""
+
+
+def nonce_for(channel_id: int, day: date, part: int) -> str:
+    """Deterministic per (channel, day, part): a resend lands as the same message."""
+    digest = hashlib.sha256(f"{channel_id}:{day.isoformat()}:{part}".encode()).hexdigest()
+    return digest[:25]  # Discord's nonce limit
+
+
+class DigestService:
+    """Everything about digests except talking to Discord and scheduling."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: DigestSender,
+        defaults: DigestDefaults,
+        retry_delays: Sequence[float] = (1.0, 4.0, 15.0),
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._defaults = defaults
+        self._retry_delays = tuple(retry_delays)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    # ---- settings -----------------------------------------------------------
+
+    async def effective(self, guild_id: int, default_channel: int | None = None) -> Effective:
+        """A server's settings; `default_channel` is the operator's channel if in that server."""
+        row = await self._store.digests.guild(guild_id)
+        d = self._defaults
+        language = (row.language if row else None) or d.language
+        style = (row.style if row else None) or d.style
+        return Effective(
+            guild_id=guild_id,
+            channel_id=(row.channel_id if row else None) or default_channel,
+            time=(parse_hhmm(row.digest_time) if row and row.digest_time else None) or d.time,
+            timezone=(row.timezone if row else None) or d.timezone,
+            language=language if language in LANGUAGES else d.language,
+            style=style if style in STYLES else d.style,
+            paused=bool(row and row.paused),
+        )
+
+    # ---- rendering ----------------------------------------------------------
+
+    async def views(self, day: date) -> list[PaperView]:
+        """A day's papers, numbered in order, each with its links to earlier notes."""
+        entries = await self._store.day_entries(day)
+        views = []
+        for position, item in enumerate(entries, start=1):
+            e = item.appearance.entry
+            earlier = await self._store.earlier_papers(item.paper_id, day)
+            views.append(
+                PaperView(
+                    title=e.title,
+                    authors=e.authors,
+                    org=e.org,
+                    abstract=e.abstract,
+                    commentary_ko=e.commentary_ko,
+                    commentary_en=e.commentary_en,
+                    tags=e.tags,
+                    links=e.links,
+                    date=day,
+                    position=position,
+                    total=len(entries),
+                    earlier=tuple(Earlier(d, t) for d, t in earlier),
+                )
+            )
+        return views
+
+    async def render(
+        self, day: date, language: Language, style: Style, late: bool = False
+    ) -> tuple[list[Message], list[Message]]:
+        """(messages for the channel, messages for the thread) of a day's digest."""
+        views = await self.views(day)
+        if not views:
+            return [], []
+        if style == "compact":
+            return compact_messages(day, views, language, late), digest_messages(
+                day, views, language, header=False
+            )
+        return digest_messages(day, views, language, late), []
+
+    # ---- which day ----------------------------------------------------------
+
+    async def next_day(self, state: ChannelState) -> date | None:
+        """The oldest day of notes after the channel's cursor (or its start)."""
+        if state.cursor is not None:
+            return await self._store.day_after(state.cursor)
+        if state.start == "latest":
+            stats = await self._store.stats()
+            return stats.latest_day
+        if state.start == "first":
+            return await self._store.day_after(None)
+        return await self._store.day_after(date.fromisoformat(state.start) - timedelta(days=1))
+
+    # ---- delivery -----------------------------------------------------------
+
+    def _lock(self, channel_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(channel_id, asyncio.Lock())
+
+    async def run(self, settings: Effective, late: bool = False) -> Outcome:
+        """One scheduled (or catch-up, or post-now) run for a server's channel.
+
+        Finishes an interrupted digest first; otherwise posts the next day, if any.
+        """
+        channel_id = settings.channel_id
+        if channel_id is None or settings.paused:
+            return Outcome(None, note="paused" if settings.paused else "no channel")
+        async with self._lock(channel_id):
+            state = await self._store.digests.ensure_channel(channel_id, settings.guild_id)
+            if state.stopped:
+                return Outcome(None, note=f"stopped: {state.error}")
+            unfinished = await self._store.digests.incomplete_digests(channel_id)
+            if unfinished:
+                d = unfinished[0]
+                sent = await self._deliver(
+                    channel_id, d.day, cast(Language, d.language), cast(Style, d.style), d.late
+                )
+                return Outcome(d.day, sent, resumed=True)
+            day = await self.next_day(state)
+            if day is None:
+                return Outcome(None, note="no new notes")
+            await self._store.digests.start_digest(
+                channel_id, day, settings.style, settings.language, late
+            )
+            sent = await self._deliver(channel_id, day, settings.language, settings.style, late)
+            return Outcome(day, sent)
+
+    async def _deliver(
+        self, channel_id: int, day: date, language: Language, style: Style, late: bool
+    ) -> int:
+        """Send every part of the day's digest not yet sent; returns how many were sent."""
+        lead, threaded = await self.render(day, language, style, late)
+        sent = await self._send_parts(channel_id, day, 0, channel_id, lead)
+        if threaded:
+            thread_id = await self._thread(channel_id, day)
+            sent += await self._send_parts(channel_id, day, len(lead), thread_id, threaded)
+        await self._store.digests.complete_digest(channel_id, day)
+        log.info("digest %s delivered to channel %s (%d new messages)", day, channel_id, sent)
+        return sent
+
+    async def _thread(self, channel_id: int, day: date) -> int:
+        digest = await self._store.digests.digest(channel_id, day)
+        if digest and digest.thread_id:
+            return digest.thread_id
+        first = next(d for d in await self._store.digests.deliveries(channel_id, day))
+        assert first.message_id is not None
+        thread_id = await self._retrying(
+            partial(self._sender.start_thread, channel_id, first.message_id, f"📚 {day}")
+        )
+        await self._store.digests.set_thread(channel_id, day, thread_id)
+        return thread_id
+
+    async def _send_parts(
+        self, channel_id: int, day: date, offset: int, target_id: int, messages: list[Message]
+    ) -> int:
+        ledger = {d.part: d for d in await self._store.digests.deliveries(channel_id, day)}
+        previous = max((d.message_id or 0 for d in ledger.values() if d.sent), default=None)
+        sent = 0
+        for index, message in enumerate(messages):
+            part = offset + index
+            known = ledger.get(part)
+            if known and known.sent:
+                await self._publish(channel_id, day, known)
+                previous = known.message_id
+                continue
+            nonce = nonce_for(channel_id, day, part)
+            message_id: int | None = None
+            if known:  # 'sending' when we stopped: did it reach Discord?
+                message_id = await self._find_sent(target_id, message, previous)
+            if message_id is None:
+                await self._store.digests.part_sending(
+                    channel_id, day, part, target_id, nonce, payload_hash(message)
+                )
+                message_id = await self._retrying(
+                    partial(self._sender.send, target_id, message, nonce)
+                )
+                sent += 1
+            await self._store.digests.part_sent(channel_id, day, part, message_id)
+            previous = message_id
+            delivered = Delivery(
+                part, target_id, nonce, payload_hash(message), True, message_id, False, None
+            )
+            await self._publish(channel_id, day, delivered)
+        return sent
+
+    async def _find_sent(self, target_id: int, message: Message, after: int | None) -> int | None:
+        wanted = fingerprint(message.to_dict())
+        for posted in await self._retrying(partial(self._sender.recent, target_id, after)):
+            if fingerprint(posted) == wanted:
+                return int(posted["id"])
+        return None
+
+    async def _publish(self, channel_id: int, day: date, delivery: Delivery) -> None:
+        """Crosspost parts posted straight into an announcement channel; never fatal."""
+        if delivery.published or delivery.target_id != channel_id or delivery.message_id is None:
+            return
+        try:
+            if await self._sender.publish(channel_id, delivery.message_id):
+                await self._store.digests.part_published(channel_id, day, delivery.part)
+        except DeliveryError as error:
+            log.warning("could not publish digest %s part %d: %s", day, delivery.part, error)
+            await self._store.digests.set_error(channel_id, f"could not publish: {error}")
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run `call()`; transient failures are retried with backoff, permanent ones raised."""
+        for delay in (*self._retry_delays, None):
+            try:
+                return await call()
+            except DeliveryError as error:
+                if error.permanent or delay is None:
+                    raise
+                log.warning("Discord request failed (%s); retrying in %.0fs", error, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    # ---- edits --------------------------------------------------------------
+
+    async def notes_changed(self, days: Sequence[date]) -> None:
+        """Remember that the notes of these days changed (after an ingest)."""
+        if days:
+            await self._store.digests.mark_dirty(days)
+
+    async def refresh(self, channel_id: int, now: datetime) -> int:
+        """Bring a channel's changed digests in line with the notes; returns messages changed.
+
+        Changed parts are edited in place; a digest that grew gets new parts, one
+        that shrank loses its surplus messages. Published messages are edited at
+        most once per `PUBLISHED_EDIT_INTERVAL`: the day stays dirty and a later
+        call (the scheduler's periodic job) sends the accumulated change.
+        """
+        changed = 0
+        async with self._lock(channel_id):
+            for day in await self._store.digests.dirty_days(channel_id):
+                digest = await self._store.digests.digest(channel_id, day)
+                if digest is None:
+                    continue
+                count, waiting = await self._refresh_day(channel_id, day, digest, now)
+                changed += count
+                if not waiting:
+                    await self._store.digests.set_clean(channel_id, day)
+        return changed
+
+    async def _refresh_day(
+        self, channel_id: int, day: date, digest: DigestRow, now: datetime
+    ) -> tuple[int, bool]:
+        """(messages changed, whether an edit is still waiting for the publish interval)."""
+        lead, threaded = await self.render(
+            day, cast(Language, digest.language), cast(Style, digest.style), digest.late
+        )
+        wanted = lead + threaded
+        ledger = await self._store.digests.deliveries(channel_id, day)
+        changed, waiting = 0, False
+        for delivery in ledger:
+            if delivery.message_id is None:
+                continue
+            if delivery.part >= len(wanted):
+                await self._retrying(
+                    partial(self._sender.delete, delivery.target_id, delivery.message_id)
+                )
+                await self._store.digests.drop_part(channel_id, day, delivery.part)
+                changed += 1
+                continue
+            message = wanted[delivery.part]
+            new_hash = payload_hash(message)
+            if new_hash == delivery.payload_hash:
+                continue
+            recent = delivery.edited_at and now - delivery.edited_at < PUBLISHED_EDIT_INTERVAL
+            if delivery.published and recent:
+                waiting = True
+                continue
+            await self._retrying(
+                partial(self._sender.edit, delivery.target_id, delivery.message_id, message)
+            )
+            await self._store.digests.part_edited(channel_id, day, delivery.part, new_hash)
+            changed += 1
+        if len(wanted) > len(ledger):
+            target = digest.thread_id or channel_id
+            changed += await self._send_parts(
+                channel_id, day, len(ledger), target, wanted[len(ledger) :]
+            )
+        return changed, waiting
