@@ -205,8 +205,12 @@ async def test_migrating_from_each_previous_version_keeps_data(
         for number in range(1, version + 1):
             raw.executescript(MIGRATIONS[number - 1])
         raw.execute(f"PRAGMA user_version = {version}")
+        raw.execute(
+            "INSERT INTO files (source, sha256, size, mtime_ns, ingested_at)"
+            " VALUES ('old.txt', 'x', 1, 1, '2024-01-01')"
+        )
     async with Store.open(path) as store:
-        await ingest(store, seeds)
-    async with Store.open(path) as store:  # reopen: data kept, nothing re-applied
         assert await store.schema_version() == SCHEMA_VERSION
+        assert "old.txt" in await store.file_states()
+        await ingest(store, seeds)
         assert (await store.stats()).papers == 37
