@@ -140,3 +140,24 @@ def test_run_without_token_explains_in_one_line(store_env: dict[str, str]) -> No
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "DISCORD_TOKEN" in proc.stderr and ".env" in proc.stderr
+
+
+def test_digest_preview_json_is_the_exact_payloads(store_env: dict[str, str]) -> None:
+    from bot.sandbox.limits import check_message
+
+    proc = bot("digest", "--date", "2024-06-18", "--json", env=store_env)
+    assert proc.returncode == 0, proc.stderr
+    payloads = json.loads(proc.stdout)
+    assert sum(len(p["embeds"]) for p in payloads) == 9
+    assert all(p["allowed_mentions"] == {"parse": []} for p in payloads)
+    assert all(not check_message(p) for p in payloads)
+    assert "9 papers" in payloads[0]["content"]
+    compact = json.loads(
+        bot("digest", "--date", "2024-06-18", "--style", "compact", "--json", env=store_env).stdout
+    )
+    assert "1. [Autoregressive Image Generation" in compact[0]["embeds"][0]["description"]
+    preview = bot("digest", "--date", "2024-06-18", "--language", "en", env=store_env)
+    assert "Nemotron-4 340B Technical Report" in preview.stdout
+    assert "and 18 more" in preview.stdout
+    missing = bot("digest", "--date", "2024-06-19", env=store_env)
+    assert missing.returncode == 1 and "no notes for 2024-06-19" in missing.stderr

@@ -13,11 +13,14 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.notes import ParseResult, parse_bytes
+from bot.core.render import LANGUAGES, Message
+from bot.services.digest import STYLES, DigestComposer
 from bot.services.ingest import NotesDirError, ingest, notes_files
 from bot.services.lookup import LookupService
 from bot.store import PaperSummary, Store, StoreError, TagCount
@@ -192,6 +195,53 @@ def cmd_tags(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work, refresh=not args.no_ingest))
 
 
+def _preview(messages: Sequence[Message], where: str) -> str:
+    """A readable rendering of messages: what a member would see, limits visible."""
+    out: list[str] = []
+    for number, message in enumerate(messages, start=1):
+        size = sum(e.size() for e in message.embeds)
+        out.append(f"── {where} message {number}: {len(message.embeds)} embeds, {size}/6000 ──")
+        if message.content:
+            out.append(message.content)
+        for embed in message.embeds:
+            if embed.title:
+                out.append(f"  ▌ {embed.title}" + (f"  <{embed.url}>" if embed.url else ""))
+            if embed.description:
+                out += [f"  ▌ {line}" for line in embed.description.splitlines()]
+            for f in embed.fields:
+                out.append(f"  ▌ [{f.name}] " + f.value.replace("\n", " · "))
+            if embed.footer:
+                out.append(f"  ▌ — {embed.footer}")
+            out.append("")
+    return "\n".join(out)
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(store: Store) -> int:
+        day = date.fromisoformat(args.date)
+        lead, threaded = await DigestComposer(store).render(day, args.language, args.style)
+        if not lead:
+            print(f"no notes for {day}", file=sys.stderr)
+            return 1
+        if args.json:
+            _print_json([m.to_dict() for m in lead + threaded])
+        else:
+            print(_preview(lead, "channel"))
+            if threaded:
+                print(_preview(threaded, "thread"))
+        return 0
+
+    return asyncio.run(_with_store(settings, work, refresh=not args.no_ingest))
+
+
+def _iso_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-06-12") from None
+    return text
+
+
 # ---- run / sandbox -----------------------------------------------------------
 
 
@@ -270,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lookup("tag", "papers with a tag, newest first", "tag", "tag, e.g. vq or #VQ", True)
 
+    p = sub.add_parser("digest", help="preview a day's digest exactly as it would be posted")
+    p.add_argument("--date", required=True, type=_iso_date, help="the day, YYYY-MM-DD")
+    p.add_argument("--language", choices=LANGUAGES, default="both", help="commentary language")
+    p.add_argument("--style", choices=STYLES, default="full", help="full embeds or compact list")
+    p.add_argument("--json", action="store_true", help="print the message payloads as JSON")
+    p.add_argument("--no-ingest", action="store_true", help="do not refresh the store first")
+
     p = sub.add_parser("tags", help="every tag with its number of papers")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--no-ingest", action="store_true", help="do not refresh the store first")
@@ -283,6 +340,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "search": cmd_search,
     "tag": cmd_tag,
     "tags": cmd_tags,
+    "digest": cmd_digest,
 }
 
 

@@ -117,39 +117,11 @@ def nonce_for(channel_id: int, day: date, part: int) -> str:
     return digest[:25]  # Discord's nonce limit
 
 
-class DigestService:
-    """Everything about digests except talking to Discord and scheduling."""
+class DigestComposer:
+    """Turns a day of notes into digest messages (used by delivery and the CLI preview)."""
 
-    def __init__(
-        self,
-        store: Store,
-        sender: DigestSender,
-        defaults: DigestDefaults,
-        retry_delays: Sequence[float] = (1.0, 4.0, 15.0),
-    ) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
-        self._sender = sender
-        self._defaults = defaults
-        self._retry_delays = tuple(retry_delays)
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    # ---- settings -----------------------------------------------------------
-
-    async def effective(self, guild_id: int, default_channel: int | None = None) -> Effective:
-        """A server's settings; `default_channel` is the operator's channel if in that server."""
-        row = await self._store.digests.guild(guild_id)
-        d = self._defaults
-        language = (row.language if row else None) or d.language
-        style = (row.style if row else None) or d.style
-        return Effective(
-            guild_id=guild_id,
-            channel_id=(row.channel_id if row else None) or default_channel,
-            time=(parse_hhmm(row.digest_time) if row and row.digest_time else None) or d.time,
-            timezone=(row.timezone if row else None) or d.timezone,
-            language=language if language in LANGUAGES else d.language,
-            style=style if style in STYLES else d.style,
-            paused=bool(row and row.paused),
-        )
 
     # ---- rendering ----------------------------------------------------------
 
@@ -190,6 +162,42 @@ class DigestService:
                 day, views, language, header=False
             )
         return digest_messages(day, views, language, late), []
+
+
+class DigestService:
+    """Everything about digests except talking to Discord and scheduling."""
+
+    def __init__(
+        self,
+        store: Store,
+        sender: DigestSender,
+        defaults: DigestDefaults,
+        retry_delays: Sequence[float] = (1.0, 4.0, 15.0),
+    ) -> None:
+        self._store = store
+        self.composer = DigestComposer(store)
+        self._sender = sender
+        self._defaults = defaults
+        self._retry_delays = tuple(retry_delays)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    # ---- settings -----------------------------------------------------------
+
+    async def effective(self, guild_id: int, default_channel: int | None = None) -> Effective:
+        """A server's settings; `default_channel` is the operator's channel if in that server."""
+        row = await self._store.digests.guild(guild_id)
+        d = self._defaults
+        language = (row.language if row else None) or d.language
+        style = (row.style if row else None) or d.style
+        return Effective(
+            guild_id=guild_id,
+            channel_id=(row.channel_id if row else None) or default_channel,
+            time=(parse_hhmm(row.digest_time) if row and row.digest_time else None) or d.time,
+            timezone=(row.timezone if row else None) or d.timezone,
+            language=language if language in LANGUAGES else d.language,
+            style=style if style in STYLES else d.style,
+            paused=bool(row and row.paused),
+        )
 
     # ---- which day ----------------------------------------------------------
 
@@ -241,7 +249,7 @@ class DigestService:
         self, channel_id: int, day: date, language: Language, style: Style, late: bool
     ) -> int:
         """Send every part of the day's digest not yet sent; returns how many were sent."""
-        lead, threaded = await self.render(day, language, style, late)
+        lead, threaded = await self.composer.render(day, language, style, late)
         sent = await self._send_parts(channel_id, day, 0, channel_id, lead)
         if threaded:
             thread_id = await self._thread(channel_id, day)
@@ -356,7 +364,7 @@ class DigestService:
         self, channel_id: int, day: date, digest: DigestRow, now: datetime
     ) -> tuple[int, bool]:
         """(messages changed, whether an edit is still waiting for the publish interval)."""
-        lead, threaded = await self.render(
+        lead, threaded = await self.composer.render(
             day, cast(Language, digest.language), cast(Style, digest.style), digest.late
         )
         wanted = lead + threaded
