@@ -186,13 +186,30 @@ async def test_transient_errors_are_retried(service: DigestService, discord: Fak
     assert len([e for m in discord.posted[CHANNEL] for e in m["embeds"]]) == 6
 
 
-async def test_permanent_error_is_raised_and_other_channels_go_on(
+async def test_permanent_error_stops_the_channel_and_others_go_on(
     service: DigestService, discord: FakeDiscord, seeded_store: Store
 ) -> None:
-    discord.failures = [DeliveryError("Missing Permissions", permanent=True, code=50013)]
-    with pytest.raises(DeliveryError):
-        await service.run(settings())
+    discord.failures = [DeliveryError("403 Missing Permissions", permanent=True, code=50013)]
+    failed = await service.run(settings())
+    assert failed.day is None and "Missing Permissions" in failed.note
+    state = await seeded_store.digests.channel(CHANNEL)
+    assert state is not None and state.stopped and "Missing Permissions" in (state.error or "")
+    assert (await service.run(settings())).note.startswith("stopped")
     assert (await service.run(settings(channel=OTHER))).day == date(2024, 6, 12)
+    await service.resume_channel(CHANNEL)
+    assert (await service.run(settings())).day == date(2024, 6, 12)  # resumes where it was
+
+
+async def test_transient_error_after_retries_is_recorded_and_resumed(
+    service: DigestService, discord: FakeDiscord, seeded_store: Store
+) -> None:
+    discord.failures = [DeliveryError("502")] * 3
+    failed = await service.run(settings())
+    assert "502" in failed.note
+    state = await seeded_store.digests.channel(CHANNEL)
+    assert state is not None and not state.stopped and state.error
+    outcome = await service.run(settings())
+    assert outcome.resumed and outcome.day == date(2024, 6, 12)
 
 
 async def test_announcement_channel_is_published(

@@ -249,7 +249,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.discord_token:
         if args.sandbox_without_token:
             print(f"{NO_TOKEN}.\nStarting the local Discord stand-in instead.", file=sys.stderr)
-            return cmd_sandbox(argparse.Namespace(rest=[]))
+            return cmd_sandbox([])
         print(NO_TOKEN, file=sys.stderr)
         return 2
     from bot.adapters.discord.runner import run_bot  # discord.py loads only for `run`
@@ -260,9 +260,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
-def cmd_sandbox(args: argparse.Namespace) -> int:
+def cmd_sandbox(options: Sequence[str]) -> int:
     """Hand over to the stand-in's own entry point; the bot never imports it."""
-    argv = [sys.executable, "-m", "bot.sandbox", *args.rest]
+    argv = [sys.executable, "-m", "bot.sandbox", *options]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, argv)
@@ -293,8 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="without DISCORD_TOKEN, start the local Discord stand-in instead of failing",
     )
 
-    p = sub.add_parser("sandbox", help="run the bot against the local Discord stand-in")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for the stand-in")
+    sub.add_parser(
+        "sandbox",
+        help="run the bot against the local Discord stand-in (python -m bot sandbox --help)",
+        add_help=False,
+    )
 
     def lookup(name: str, help_text: str, arg: str, arg_help: str, limit: bool) -> None:
         p = sub.add_parser(name, help=help_text)
@@ -346,11 +349,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sandbox":  # the stand-in parses its own options
+        return cmd_sandbox(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "parse":
         return cmd_parse(args)
-    if args.command == "sandbox":
-        return cmd_sandbox(args)
     try:
         settings = load_settings()
     except ConfigError as error:

@@ -217,33 +217,73 @@ class DigestService:
     def _lock(self, channel_id: int) -> asyncio.Lock:
         return self._locks.setdefault(channel_id, asyncio.Lock())
 
-    async def run(self, settings: Effective, late: bool = False) -> Outcome:
+    async def run(
+        self, settings: Effective, late: bool = False, fire: datetime | None = None
+    ) -> Outcome:
         """One scheduled (or catch-up, or post-now) run for a server's channel.
 
         Finishes an interrupted digest first; otherwise posts the next day, if any.
+        Discord's refusals are recorded on the channel (shown by status), never raised:
+        a permanent one (403/404) stops the channel until an admin changes it.
         """
         channel_id = settings.channel_id
         if channel_id is None or settings.paused:
-            return Outcome(None, note="paused" if settings.paused else "no channel")
+            return Outcome(None, note="paused" if settings.paused else "no channel set")
         async with self._lock(channel_id):
             state = await self._store.digests.ensure_channel(channel_id, settings.guild_id)
+            if fire is not None:
+                await self._store.digests.record_fire(channel_id, fire)
             if state.stopped:
                 return Outcome(None, note=f"stopped: {state.error}")
-            unfinished = await self._store.digests.incomplete_digests(channel_id)
-            if unfinished:
-                d = unfinished[0]
-                sent = await self._deliver(
-                    channel_id, d.day, cast(Language, d.language), cast(Style, d.style), d.late
-                )
-                return Outcome(d.day, sent, resumed=True)
-            day = await self.next_day(state)
-            if day is None:
-                return Outcome(None, note="no new notes")
-            await self._store.digests.start_digest(
-                channel_id, day, settings.style, settings.language, late
+            try:
+                return await self._run_channel(settings, state, late)
+            except DeliveryError as error:
+                log.warning("digest for channel %s failed: %s", channel_id, error)
+                await self._store.digests.set_error(channel_id, str(error), error.permanent)
+                return Outcome(None, note=f"failed: {error}")
+
+    async def _run_channel(self, settings: Effective, state: ChannelState, late: bool) -> Outcome:
+        channel_id = state.channel_id
+        unfinished = await self._store.digests.incomplete_digests(channel_id)
+        if unfinished:
+            d = unfinished[0]
+            sent = await self._deliver(
+                channel_id, d.day, cast(Language, d.language), cast(Style, d.style), d.late
             )
-            sent = await self._deliver(channel_id, day, settings.language, settings.style, late)
-            return Outcome(day, sent)
+            return Outcome(d.day, sent, resumed=True)
+        day = await self.next_day(state)
+        if day is None:
+            return Outcome(None, note="no new notes")
+        await self._store.digests.start_digest(
+            channel_id, day, settings.style, settings.language, late
+        )
+        sent = await self._deliver(channel_id, day, settings.language, settings.style, late)
+        return Outcome(day, sent)
+
+    @property
+    def store(self) -> Store:
+        """The library store (the notes watcher ingests into it)."""
+        return self._store
+
+    async def channel_state(self, settings: Effective) -> ChannelState:
+        """The state of the server's digest channel (created on first use)."""
+        assert settings.channel_id is not None
+        return await self._store.digests.ensure_channel(settings.channel_id, settings.guild_id)
+
+    async def refresh_all(self, now: datetime) -> int:
+        """`refresh` every channel that has posted digests."""
+        changed = 0
+        for channel_id in await self._store.digests.channels():
+            try:
+                changed += await self.refresh(channel_id, now)
+            except DeliveryError as error:
+                log.warning("could not update digests in channel %s: %s", channel_id, error)
+                await self._store.digests.set_error(channel_id, str(error), error.permanent)
+        return changed
+
+    async def resume_channel(self, channel_id: int) -> None:
+        """Let a stopped channel try again (an admin fixed its permissions or chose it)."""
+        await self._store.digests.set_error(channel_id, None, stopped=False)
 
     async def _deliver(
         self, channel_id: int, day: date, language: Language, style: Style, late: bool
