@@ -1,0 +1,129 @@
+"""Scheduling with the real APScheduler: time zones, midnight in Seoul, catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.adapters.scheduler import DigestScheduler, digest_trigger, last_fire
+from bot.services.digest import DigestDefaults, DigestService, Effective
+from bot.store import Store
+from tests.test_digest_service import FakeDiscord
+
+SEOUL = ZoneInfo("Asia/Seoul")
+GUILD, CHANNEL = 1, 1000
+
+
+def effective(at: time, tz: str = "Asia/Seoul") -> Effective:
+    return Effective(GUILD, CHANNEL, at, tz, "both", "full", False)
+
+
+def test_midnight_in_seoul_fires_once_a_day_at_1500_utc() -> None:
+    trigger = digest_trigger(effective(time(0, 0)))
+    fire = trigger.get_next_fire_time(None, datetime(2024, 6, 11, 14, 0, tzinfo=UTC))
+    fires = []
+    for _ in range(10):
+        assert fire is not None
+        fires.append(fire)
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert [f.astimezone(UTC).hour for f in fires] == [15] * 10
+    assert [f.astimezone(SEOUL).date() for f in fires] == [
+        date(2024, 6, 12) + timedelta(days=i) for i in range(10)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2024, 6, 12, 15, 0, 0, tzinfo=UTC), datetime(2024, 6, 12, 15, 0, tzinfo=UTC)),
+        (datetime(2024, 6, 12, 14, 59, 59, tzinfo=UTC), datetime(2024, 6, 11, 15, 0, tzinfo=UTC)),
+        (datetime(2024, 6, 12, 23, 0, 0, tzinfo=UTC), datetime(2024, 6, 12, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_last_fire_around_seoul_midnight(now: datetime, expected: datetime) -> None:
+    assert last_fire(digest_trigger(effective(time(0, 0))), now) == expected
+
+
+def test_dst_transitions_neither_loop_nor_skip() -> None:
+    trigger = digest_trigger(effective(time(2, 30), "America/New_York"))
+    start = datetime(2024, 3, 8, tzinfo=UTC)  # spring forward on 2024-03-10
+    fire = trigger.get_next_fire_time(None, start)
+    days = []
+    while fire is not None and fire < start + timedelta(days=6):
+        days.append(fire.astimezone(ZoneInfo("America/New_York")).date())
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert len(days) == len(set(days))  # never twice a day
+    assert len(days) >= 5
+
+
+@pytest.fixture
+def discord() -> FakeDiscord:
+    return FakeDiscord()
+
+
+async def test_catch_up_posts_once_marked_late(
+    seeded_store: Store, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    defaults = DigestDefaults(CHANNEL, time(0, 0), "Asia/Seoul")
+    service = DigestService(seeded_store, discord, defaults, retry_delays=())
+    scheduler = DigestScheduler(service, lambda: [(GUILD, CHANNEL)], tmp_path)
+    await seeded_store.digests.ensure_channel(CHANNEL, GUILD)
+    # The bot was last up three days ago: runs at three Seoul midnights were missed.
+    await seeded_store.digests.record_fire(CHANNEL, datetime.now(UTC) - timedelta(days=3))
+    await scheduler.catch_up()
+    assert len(discord.posted[CHANNEL]) >= 1
+    assert "posted late" in discord.posted[CHANNEL][0]["content"]
+    posted = len(discord.posted[CHANNEL])
+    await scheduler.catch_up()  # one catch-up, not one per missed day
+    assert len(discord.posted[CHANNEL]) == posted
+    state = await seeded_store.digests.channel(CHANNEL)
+    assert state is not None and state.cursor == date(2024, 6, 12)
+
+
+async def test_new_channel_does_not_count_earlier_runs_as_missed(
+    seeded_store: Store, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    defaults = DigestDefaults(CHANNEL, time(0, 0), "Asia/Seoul")
+    service = DigestService(seeded_store, discord, defaults, retry_delays=())
+    scheduler = DigestScheduler(service, lambda: [(GUILD, CHANNEL)], tmp_path)
+    await scheduler.catch_up()
+    assert discord.posted == {}
+
+
+async def test_jobs_follow_settings_and_fire_for_real(
+    seeded_store: Store, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    defaults = DigestDefaults(CHANNEL, time(9, 0), "Asia/Seoul")
+    service = DigestService(seeded_store, discord, defaults, retry_delays=())
+    scheduler = DigestScheduler(service, lambda: [(GUILD, CHANNEL)], tmp_path, watch_seconds=3600)
+    scheduler.start()
+    try:
+        await scheduler.sync_all()
+        next_run = scheduler.next_run(GUILD)
+        assert next_run is not None and next_run.astimezone(SEOUL).time() == time(9, 0)
+        await seeded_store.digests.update_guild(GUILD, digest_time="21:30", timezone="UTC")
+        await scheduler.sync(GUILD)
+        moved = scheduler.next_run(GUILD)
+        assert moved is not None and (moved.hour, moved.minute, moved.utcoffset()) == (
+            21,
+            30,
+            timedelta(0),
+        )
+        await seeded_store.digests.update_guild(GUILD, paused=1)
+        await scheduler.sync(GUILD)
+        assert scheduler.next_run(GUILD) is None
+        # APScheduler really runs the job: move it to now and let the loop fire it.
+        await seeded_store.digests.update_guild(GUILD, paused=0)
+        await scheduler.sync(GUILD)
+        scheduler.scheduler.modify_job(f"digest:{GUILD}", next_run_time=datetime.now(UTC))
+        for _ in range(100):
+            if discord.posted:
+                break
+            await asyncio.sleep(0.05)
+        assert "2024-06-12" in discord.posted[CHANNEL][0]["content"]
+    finally:
+        scheduler.shutdown()
