@@ -40,6 +40,7 @@ class Settings:
     digest_time: time
     digest_timezone: str
     log_level: str
+    notes_watch_seconds: float = 60.0
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a debug repr.
@@ -49,7 +50,8 @@ class Settings:
             f"gateway={self.discord_gateway_url!r}, guild={self.discord_guild_id}, "
             f"notes_dir={str(self.notes_dir)!r}, database={str(self.database_path)!r}, "
             f"digest_channel={self.digest_channel_id}, digest_time={self.digest_time:%H:%M}, "
-            f"timezone={self.digest_timezone!r}, log_level={self.log_level!r})"
+            f"timezone={self.digest_timezone!r}, log_level={self.log_level!r}, "
+            f"notes_watch_seconds={self.notes_watch_seconds})"
         )
 
     __str__ = __repr__
@@ -99,6 +101,14 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"DIGEST_TIMEZONE={tz!r} is not an IANA time zone such as Asia/Seoul")
 
+    watch = get("NOTES_WATCH_SECONDS", "60")
+    try:
+        watch_seconds = float(watch)
+    except ValueError:
+        watch_seconds = 0.0
+    if not 0.5 <= watch_seconds <= 86400:
+        problems.append(f"NOTES_WATCH_SECONDS={watch!r} must be a number of seconds, 0.5 to 86400")
+
     level = get("LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL={level!r} must be one of {', '.join(LOG_LEVELS)}")
@@ -116,6 +126,7 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         digest_time=digest_time,
         digest_timezone=tz,
         log_level=level,
+        notes_watch_seconds=watch_seconds,
     )
     if problems:
         raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))

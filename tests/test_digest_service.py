@@ -291,3 +291,24 @@ def test_nonce_is_deterministic_and_short() -> None:
     a = nonce_for(1, date(2024, 6, 12), 0)
     assert a == nonce_for(1, date(2024, 6, 12), 0) != nonce_for(1, date(2024, 6, 12), 1)
     assert len(a) <= 25
+
+
+async def test_publishing_stays_within_ten_an_hour(
+    seeded_store: Store, discord: FakeDiscord
+) -> None:
+    discord.announcement.add(CHANNEL)
+    service = DigestService(seeded_store, discord, DEFAULTS, retry_delays=())
+    for _ in range(5):
+        await service.run(settings())
+    sent = sum(len(v) for v in discord.posted.values())
+    assert sent > 10
+    assert len(discord.published) == 10
+    assert await service.publish_pending() == sent - 10  # still within the hour: waits
+    state = await seeded_store.digests.channel(CHANNEL)
+    assert state is not None and "publish limit" in (state.error or "")
+    # An hour later the rest goes out.
+    await seeded_store.digests._db.execute(
+        "UPDATE deliveries SET published_at = '2000-01-01T00:00:00+00:00'"
+    )
+    assert await service.publish_pending() == 0
+    assert len(discord.published) == sent

@@ -127,3 +127,20 @@ async def test_jobs_follow_settings_and_fire_for_real(
         assert "2024-06-12" in discord.posted[CHANNEL][0]["content"]
     finally:
         scheduler.shutdown()
+
+
+async def test_catch_up_finishes_an_interrupted_digest(
+    seeded_store: Store, discord: FakeDiscord, tmp_path: Path
+) -> None:
+    from tests.test_digest_service import Killed, settings
+
+    defaults = DigestDefaults(CHANNEL, time(0, 0), "Asia/Seoul")
+    service = DigestService(seeded_store, discord, defaults, retry_delays=())
+    discord.kill_after_send = 1
+    with pytest.raises(Killed):
+        await service.run(settings())
+    scheduler = DigestScheduler(service, lambda: [(GUILD, CHANNEL)], tmp_path)
+    await scheduler.catch_up()  # what the restarted bot does once connected
+    embeds = [e for m in discord.posted[CHANNEL] for e in m["embeds"]]
+    assert len(embeds) == 6
+    assert "posted late" not in discord.posted[CHANNEL][0]["content"]

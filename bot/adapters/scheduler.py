@@ -131,7 +131,8 @@ class DigestScheduler:
         log.info("digest run for guild %s: %s", guild_id, outcome)
 
     async def catch_up(self, now: datetime | None = None) -> None:
-        """Post once, marked late, for each server whose last scheduled run was missed.
+        """Post once, marked late, for each server whose last scheduled run was missed,
+        and finish any digest a crash interrupted.
 
         Only the most recent missed run counts (one digest, not one per missed day);
         the next scheduled run continues the queue.
@@ -143,14 +144,19 @@ class DigestScheduler:
                 continue
             due = last_fire(digest_trigger(settings), now)
             state = await self._service.channel_state(settings)
-            if due is None or (state.last_fire is not None and state.last_fire >= due):
+            if due is not None and (state.last_fire is None or state.last_fire < due):
+                log.info("guild %s missed its digest at %s; posting it late", guild_id, due)
+                outcome = await self._service.run(settings, late=True, fire=due)
+            elif await self._service.interrupted(settings.channel_id):
+                # Stopped mid-digest (crash, kill): finish it now rather than tomorrow.
+                outcome = await self._service.run(settings)
+            else:
                 continue
-            log.info("guild %s missed its digest at %s; posting it late", guild_id, due)
-            outcome = await self._service.run(settings, late=True, fire=due)
-            log.info("late digest for guild %s: %s", guild_id, outcome)
+            log.info("catch-up for guild %s: %s", guild_id, outcome)
 
     async def watch_notes(self) -> None:
-        """Re-ingest changed notes files; posted digests of changed days get edited."""
+        """Re-ingest changed notes files, edit posted digests of changed days, and publish
+        what had to wait for Discord's publish limit."""
         try:
             report = await ingest(self._service.store, self._notes_dir)
         except OSError as error:
@@ -162,3 +168,4 @@ class DigestScheduler:
             if self._on_notes_changed is not None:
                 await self._on_notes_changed()
         await self._service.refresh_all(datetime.now(UTC))
+        await self._service.publish_pending()

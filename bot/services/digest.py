@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol, TypeVar, cast
 
@@ -40,6 +40,9 @@ STYLES: tuple[Style, ...] = ("full", "compact")
 # Discord allows only a few edits an hour to a published message: wait this long
 # between edits of one, so a burst of typo fixes becomes one edit.
 PUBLISHED_EDIT_INTERVAL = timedelta(minutes=20)
+# Discord's (undocumented, commonly reported) crosspost limit per channel.
+PUBLISH_LIMIT = 10
+PUBLISH_WINDOW = timedelta(hours=1)
 
 
 class DeliveryError(Exception):
@@ -281,6 +284,10 @@ class DigestService:
                 await self._store.digests.set_error(channel_id, str(error), error.permanent)
         return changed
 
+    async def interrupted(self, channel_id: int) -> bool:
+        """Whether a digest in the channel was started and not finished."""
+        return bool(await self._store.digests.incomplete_digests(channel_id))
+
     async def resume_channel(self, channel_id: int) -> None:
         """Let a stopped channel try again (an admin fixed its permissions or chose it)."""
         await self._store.digests.set_error(channel_id, None, stopped=False)
@@ -338,7 +345,7 @@ class DigestService:
             await self._store.digests.part_sent(channel_id, day, part, message_id)
             previous = message_id
             delivered = Delivery(
-                part, target_id, nonce, payload_hash(message), True, message_id, False, None
+                part, target_id, nonce, payload_hash(message), True, message_id, "pending", None
             )
             await self._publish(channel_id, day, delivered)
         return sent
@@ -351,15 +358,41 @@ class DigestService:
         return None
 
     async def _publish(self, channel_id: int, day: date, delivery: Delivery) -> None:
-        """Crosspost parts posted straight into an announcement channel; never fatal."""
-        if delivery.published or delivery.target_id != channel_id or delivery.message_id is None:
+        """Crosspost a part posted in an announcement channel; never fatal, never blocking.
+
+        Discord allows about ten publishes an hour per channel: past that (counted in
+        the ledger) or when Discord refuses, the part waits for `publish_pending`.
+        """
+        if delivery.publish != "pending" or delivery.target_id != channel_id:
+            return
+        if delivery.message_id is None:
+            return
+        now = datetime.now(UTC)
+        if await self._store.digests.published_since(channel_id, now - PUBLISH_WINDOW) >= (
+            PUBLISH_LIMIT
+        ):
+            await self._store.digests.set_error(
+                channel_id, "publish limit (10 an hour) reached: the rest is published later"
+            )
             return
         try:
-            if await self._sender.publish(channel_id, delivery.message_id):
-                await self._store.digests.part_published(channel_id, day, delivery.part)
+            done = await self._sender.publish(channel_id, delivery.message_id)
         except DeliveryError as error:
             log.warning("could not publish digest %s part %d: %s", day, delivery.part, error)
             await self._store.digests.set_error(channel_id, f"could not publish: {error}")
+            return
+        outcome = "done" if done else "not-announcement"
+        await self._store.digests.part_published(channel_id, day, delivery.part, outcome)
+
+    async def publish_pending(self) -> int:
+        """Retry publishing parts that had to wait; returns how many are still waiting."""
+        waiting = 0
+        for channel_id in await self._store.digests.channels():
+            async with self._lock(channel_id):
+                for day, delivery in await self._store.digests.unpublished(channel_id):
+                    await self._publish(channel_id, day, delivery)
+                waiting += len(await self._store.digests.unpublished(channel_id))
+        return waiting
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Run `call()`; transient failures are retried with backoff, permanent ones raised."""

@@ -73,8 +73,13 @@ class Delivery:
     payload_hash: str
     sent: bool
     message_id: int | None
-    published: bool
+    publish: str  # 'pending', 'done' or 'not-announcement'
     edited_at: datetime | None
+
+    @property
+    def published(self) -> bool:
+        """Crossposted to following servers (edits of it are rate-limited by Discord)."""
+        return self.publish == "done"
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -240,14 +245,40 @@ class DigestStore(Database):
     async def deliveries(self, channel_id: int, day: date) -> list[Delivery]:
         """The digest's parts, in order."""
         rows = await self._rows(
-            "SELECT part, target_id, nonce, payload_hash, state, message_id, published,"
+            "SELECT part, target_id, nonce, payload_hash, state, message_id, publish,"
             " edited_at FROM deliveries WHERE channel_id = ? AND day = ? ORDER BY part",
             (channel_id, day.isoformat()),
         )
         return [
-            Delivery(part, target, nonce, h, state == "sent", mid, bool(pub), _dt(edited))
+            Delivery(part, target, nonce, h, state == "sent", mid, pub, _dt(edited))
             for part, target, nonce, h, state, mid, pub, edited in rows
         ]
+
+    async def unpublished(self, channel_id: int) -> list[tuple[date, Delivery]]:
+        """Sent parts posted in the channel itself whose publishing is still pending."""
+        rows = await self._rows(
+            "SELECT day FROM deliveries WHERE channel_id = ? AND target_id = channel_id"
+            " AND state = 'sent' AND publish = 'pending' GROUP BY day ORDER BY day",
+            (channel_id,),
+        )
+        out = []
+        for (day_s,) in rows:
+            day = date.fromisoformat(day_s)
+            out += [
+                (day, d)
+                for d in await self.deliveries(channel_id, day)
+                if d.sent and d.publish == "pending" and d.target_id == channel_id
+            ]
+        return out
+
+    async def published_since(self, channel_id: int, since: datetime) -> int:
+        """How many parts were crossposted in the channel since `since`."""
+        count: int = await self._scalar(
+            "SELECT count(*) FROM deliveries WHERE channel_id = ? AND publish = 'done'"
+            " AND published_at >= ?",
+            (channel_id, since.astimezone(UTC).isoformat(timespec="seconds")),
+        )
+        return count
 
     async def part_sending(
         self, channel_id: int, day: date, part: int, target_id: int, nonce: str, payload_hash: str
@@ -272,12 +303,13 @@ class DigestStore(Database):
                 (message_id, _now(), channel_id, day.isoformat(), part),
             )
 
-    async def part_published(self, channel_id: int, day: date, part: int) -> None:
-        """Record that a part was crossposted to following servers."""
+    async def part_published(self, channel_id: int, day: date, part: int, outcome: str) -> None:
+        """Record a part's publishing outcome: 'done' or 'not-announcement'."""
         async with self._transaction():
             await self._db.execute(
-                "UPDATE deliveries SET published = 1 WHERE channel_id = ? AND day = ? AND part = ?",
-                (channel_id, day.isoformat(), part),
+                "UPDATE deliveries SET publish = ?, published_at = ?"
+                " WHERE channel_id = ? AND day = ? AND part = ?",
+                (outcome, _now(), channel_id, day.isoformat(), part),
             )
 
     async def part_edited(self, channel_id: int, day: date, part: int, payload_hash: str) -> None:

@@ -142,7 +142,9 @@ MIGRATIONS: tuple[str, ...] = (
         payload_hash TEXT NOT NULL,     -- what the message shows now
         state        TEXT NOT NULL CHECK (state IN ('sending', 'sent')),
         message_id   INTEGER,
-        published    INTEGER NOT NULL DEFAULT 0,
+        publish      TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (publish IN ('pending', 'done', 'not-announcement')),
+        published_at TEXT,
         edited_at    TEXT,
         updated_at   TEXT NOT NULL,
         PRIMARY KEY (channel_id, day, part),

@@ -7,6 +7,7 @@ status) and transient ones (the digest service retries them with backoff).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,8 @@ T = TypeVar("T")
 THREAD_ALREADY_EXISTS = 160004
 # resources/message#crosspost-message: "This message has already been crossposted"
 ALREADY_CROSSPOSTED = 40033
+# Seconds a crosspost may take before it is left for the next publish round.
+PUBLISH_TIMEOUT = 10.0
 # Messages looked at when checking whether an interrupted part reached Discord.
 RECENT_LIMIT = 50
 
@@ -120,8 +123,10 @@ class DiscordSender:
         channel = await self._channel(channel_id)
         if not isinstance(channel, discord.TextChannel) or not channel.is_news():
             return False
+        message = channel.get_partial_message(message_id)
         try:
-            await _translated(channel.get_partial_message(message_id).publish)
+            # Bounded: discord.py would otherwise sleep through an hour-long 429 here.
+            await _translated(lambda: asyncio.wait_for(message.publish(), PUBLISH_TIMEOUT))
         except DeliveryError as error:
             if error.code != ALREADY_CROSSPOSTED:
                 raise

@@ -50,7 +50,9 @@ class DigestAdmin(
         s = bot.settings
         defaults = DigestDefaults(s.digest_channel_id, s.digest_time, s.digest_timezone)
         self.service = DigestService(bot.store, DiscordSender(bot), defaults)
-        self.scheduler = DigestScheduler(self.service, self._guilds, s.notes_dir)
+        self.scheduler = DigestScheduler(
+            self.service, self._guilds, s.notes_dir, watch_seconds=s.notes_watch_seconds
+        )
 
     def _guilds(self) -> list[tuple[int, int | None]]:
         """Every server the bot is in, with the operator's channel where it belongs."""
