@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +25,8 @@ from bot.services.digest import STYLES, DigestComposer
 from bot.services.ingest import NotesDirError, ingest, notes_files
 from bot.services.lookup import LookupService
 from bot.store import PaperSummary, Store, StoreError, TagCount
+
+log = logging.getLogger("bot")
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications"
@@ -255,9 +258,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.discord.runner import run_bot  # discord.py loads only for `run`
 
     async def work(store: Store) -> int:
+        report = await ingest(store, settings.notes_dir)
+        for line in report.lines()[:2]:
+            log.info("%s", line)
+        for problem in report.problems:
+            log.warning("notes problem: %s", problem)
         return await run_bot(settings, store)
 
-    return asyncio.run(_with_store(settings, work))
+    return asyncio.run(_with_store(settings, work, refresh=False))
 
 
 def cmd_sandbox(options: Sequence[str]) -> int:

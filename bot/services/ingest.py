@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,10 +114,3 @@ async def ingest(store: Store, notes_dir: Path) -> IngestReport:
         changes=changes,
         problems=tuple(await store.file_problems()),
     )
-
-
-def summarise(problems: Sequence[Problem]) -> str:
-    """One line for logs: how many problems, and the first."""
-    if not problems:
-        return "no problems"
-    return f"{len(problems)} problems, first: {problems[0]}"
