@@ -86,6 +86,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.waiting": {"en": "Days waiting", "ko": "대기 중인 날"},
     "status.settings": {"en": "Language · style", "ko": "언어 · 형식"},
     "status.error": {"en": "Last error", "ko": "마지막 오류"},
+    "status.unpublished": {"en": "Waiting to be published", "ko": "게시(발행) 대기 중"},
     "status.none": {"en": "none", "ko": "없음"},
     "status.not_scheduled": {"en": "not scheduled", "ko": "예정 없음"},
     "status.stopped": {

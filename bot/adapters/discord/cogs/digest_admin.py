@@ -285,6 +285,9 @@ class DigestAdmin(
                 value=state.cursor.isoformat() if state.cursor else none,
             )
             embed.add_field(name=t("status.waiting", locale), value=str(waiting))
+            unpublished = await self.bot.store.digests.unpublished(state.channel_id)
+            if unpublished:
+                embed.add_field(name=t("status.unpublished", locale), value=str(len(unpublished)))
             if state.error:
                 error = state.error[:900]
                 value = t("status.stopped", locale, error=error) if state.stopped else error
