@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-## Set up, build the store from NOTES_DIR (seeds/ by default) and start the bot.
+## Set up, build the store from NOTES_DIR (seeds/ by default) and start the bot;
+## without DISCORD_TOKEN, against the local Discord stand-in instead.
 run: $(STAMP)
-	$(PY) -m bot run
+	$(PY) -m bot run --sandbox-without-token
 
 ## Set up, then lint, type-check and run the whole test suite.
 test: lint typecheck unit

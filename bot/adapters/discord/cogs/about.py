@@ -1,0 +1,35 @@
+"""``/about``: what the library holds, so a member can see the bot is alive and current."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord.app import PaperBot
+
+COLOUR = discord.Colour.blurple()
+
+
+class About(commands.Cog):
+    def __init__(self, bot: PaperBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="about", description="How many papers, days and tags the bot knows")
+    async def about(self, interaction: discord.Interaction[PaperBot]) -> None:
+        stats = await self.bot.store.stats()
+        latest = stats.latest_day.isoformat() if stats.latest_day else "none yet"
+        embed = discord.Embed(
+            title="Paper digest library",
+            description="Daily paper notes, turned into a digest and a searchable library.",
+            colour=COLOUR,
+        )
+        embed.add_field(name="Papers", value=f"{stats.papers:,}")
+        embed.add_field(name="Days", value=f"{stats.days:,}")
+        embed.add_field(name="Tags", value=f"{stats.tags:,}")
+        embed.add_field(name="Latest day", value=latest)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: PaperBot) -> None:
+    await bot.add_cog(About(bot))

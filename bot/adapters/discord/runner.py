@@ -1,0 +1,74 @@
+"""Run the bot until SIGTERM/SIGINT, and turn failures into an exit code and one line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.app import PaperBot
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_TOKEN = 3
+# topics/opcodes-and-status-codes#gateway-gateway-close-event-codes
+AUTHENTICATION_FAILED = 4004
+
+
+async def run_bot(settings: Settings, store: Any) -> int:
+    """Connect and stay connected until SIGTERM or SIGINT, then close cleanly.
+
+    Returns ``EXIT_OK`` after a signal, ``EXIT_BAD_TOKEN`` when Discord rejects the token
+    (401 on login or gateway close 4004), ``EXIT_FAILURE`` for anything else that ends the
+    connection. Failures are one log line; the token never appears in it.
+    """
+    if not settings.discord_token:
+        raise ValueError("run_bot needs settings.discord_token")
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with PaperBot(settings, store) as bot:
+            running = asyncio.create_task(bot.start(settings.discord_token))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if stop.is_set():
+                log.info("signal received: disconnecting")
+                await bot.close()
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await running
+                return EXIT_OK
+            return _exit_code(running.exception())
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def _exit_code(error: BaseException | None) -> int:
+    if error is None:
+        log.error("the connection to Discord ended unexpectedly")
+        return EXIT_FAILURE
+    if isinstance(error, discord.LoginFailure) or (
+        isinstance(error, discord.ConnectionClosed) and error.code == AUTHENTICATION_FAILED
+    ):
+        log.error("Discord rejected DISCORD_TOKEN (check the token in .env): %s", error)
+        return EXIT_BAD_TOKEN
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        log.error("Discord refused the requested intents: %s", error)
+        return EXIT_FAILURE
+    if isinstance(error, discord.HTTPException | discord.ConnectionClosed | OSError):
+        log.error("could not stay connected to Discord: %s", error)
+        return EXIT_FAILURE
+    log.error("the bot stopped on an unexpected error", exc_info=error)
+    return EXIT_FAILURE
