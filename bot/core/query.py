@@ -8,7 +8,10 @@ length and word count so a 10,000-character paste costs no more than a sentence.
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from bot.core.text import fold, hangul_bigrams, is_hangul_word, squash, words
 
@@ -65,8 +68,13 @@ def trigram_any_expression(word: str) -> str:
     return " OR ".join(quote(gram) for gram in grams)
 
 
+@lru_cache(maxsize=1 << 16)
 def similarity(a: str, b: str) -> float:
-    """0..1 similarity of two folded strings (difflib's ratio)."""
+    """0..1 similarity of two folded strings (difflib's ratio).
+
+    Cached: ranking compares the same query and title words over and over (titles
+    share their vocabulary), and difflib is most of the cost of an autocomplete.
+    """
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
@@ -77,6 +85,36 @@ def best_correction(word: str, candidates: list[str], threshold: float = 0.75) -
         return None
     score, _, best = max(scored)
     return best if score >= threshold else None
+
+
+def _lexical_score(q: str, t: str, q_words: list[str], t_words: list[str]) -> float:
+    """The cheap part of `title_score`: prefix/substring and word coverage."""
+    score = 0.0
+    if t.startswith(q):
+        score += 40
+    elif q in t:
+        score += 25
+    if q_words:
+        covered = sum(any(tw.startswith(qw) for tw in t_words) for qw in q_words)
+        score += 25 * covered / len(q_words)
+    return score
+
+
+def _fuzzy_score(q: str, t: str, q_words: list[str], t_words: list[str]) -> float:
+    """The costly part of `title_score` (difflib): at most 35 points."""
+    score = 0.0
+    if q_words:
+        fuzzy = sum(max((similarity(qw, tw) for tw in t_words), default=0) for qw in q_words)
+        score += 15 * fuzzy / len(q_words)
+    return score + 20 * similarity(q, t[: len(q) + 2])
+
+
+def _fuzzy_bound(q_counts: Counter[str], q_len: int, t: str, has_words: bool) -> float:
+    """At least `_fuzzy_score`, in microseconds: word similarity taken as perfect, and the
+    prefix similarity bounded by the characters the two share (difflib's `quick_ratio`)."""
+    prefix = t[: q_len + 2]
+    shared = sum((q_counts & Counter(prefix)).values())
+    return (15.0 if has_words else 0.0) + 20 * (2.0 * shared / (q_len + len(prefix)))
 
 
 def title_score(query: str, title: str) -> float:
@@ -91,23 +129,46 @@ def title_score(query: str, title: str) -> float:
         return 0.0
     if q == t:
         return 100.0
-    score = 0.0
-    if t.startswith(q):
-        score += 40
-    elif q in t:
-        score += 25
     q_words, t_words = query_words(query), words(title)
-    if q_words:
-        covered = sum(any(tw.startswith(qw) for tw in t_words) for qw in q_words)
-        score += 25 * covered / len(q_words)
-        fuzzy = sum(max((similarity(qw, tw) for tw in t_words), default=0) for qw in q_words)
-        score += 15 * fuzzy / len(q_words)
-    score += 20 * similarity(q, t[: len(q) + 2])
-    return min(score, 99.0)
+    return min(_lexical_score(q, t, q_words, t_words) + _fuzzy_score(q, t, q_words, t_words), 99.0)
 
 
-def rank_titles(query: str, titles: list[str]) -> list[int]:
-    """Indices of `titles` ordered best first (stable for equal scores)."""
+def rank_titles(query: str, titles: list[str], limit: int | None = None) -> list[int]:
+    """Indices of `titles` ordered best first (stable for equal scores).
+
+    With `limit`, only the best `limit` are returned, and the costly similarity is
+    skipped for titles whose cheap score plus a bound of the similarity cannot reach
+    them: the result is exactly the first `limit` of the full ranking, much faster.
+    """
     folded = fold(query)
-    scores = [title_score(folded, title) for title in titles]
-    return sorted(range(len(titles)), key=lambda i: -scores[i])
+    if limit is None:
+        every = [title_score(folded, title) for title in titles]
+        return sorted(range(len(titles)), key=lambda i: -every[i])
+    q, q_words = squash(folded), query_words(folded)
+    if not q:
+        return list(range(min(limit, len(titles))))
+    q_counts = Counter(q)
+    scores: dict[int, float] = {}
+    pending: list[tuple[float, int, float, str, list[str]]] = []
+    for index, title in enumerate(titles):
+        t = squash(title)
+        if q == t:
+            scores[index] = 100.0
+            continue
+        t_words = words(title)
+        lexical = _lexical_score(q, t, q_words, t_words)
+        bound = lexical + _fuzzy_bound(q_counts, len(q), t, bool(q_words))
+        pending.append((min(bound, 99.0), index, lexical, t, t_words))
+    pending.sort(key=lambda p: (-p[0], p[1]))
+    best = list(scores.values())[:limit]  # the `limit` best scores so far, a min-heap
+    heapq.heapify(best)
+    for bound, index, lexical, t, t_words in pending:
+        if len(best) == limit and bound < best[0]:
+            break
+        score = min(lexical + _fuzzy_score(q, t, q_words, t_words), 99.0)
+        scores[index] = score
+        if len(best) < limit:
+            heapq.heappush(best, score)
+        elif score > best[0]:
+            heapq.heapreplace(best, score)
+    return sorted(scores, key=lambda i: (-scores[i], i))[:limit]

@@ -144,6 +144,37 @@ def new_message(
     return message
 
 
+def stored_attachments(
+    world: World, message: Mapping[str, Any], sent: list[Any]
+) -> list[dict[str, Any]]:
+    """Attachments after a create or edit (resources/message#edit-message): an entry naming an
+    attachment the message has keeps it; an uploaded file (it carries ``size``, see
+    ``rest._multipart_body``) becomes a new one; attachments not named are dropped."""
+    kept = {a["id"]: a for a in message.get("attachments") or []}
+    result = []
+    for entry in sent:
+        if not isinstance(entry, Mapping):
+            continue
+        if str(entry.get("id")) in kept:
+            result.append(kept[str(entry["id"])])
+        elif "size" in entry:
+            new_id = str(world.snowflakes.next())
+            filename = str(entry.get("filename") or "file")
+            url = f"https://cdn.discordapp.com/attachments/{message['channel_id']}/{new_id}/{filename}"
+            stored = {
+                "id": new_id,
+                "filename": filename,
+                "size": entry["size"],
+                "url": url,
+                "proxy_url": url,
+                "content_type": entry.get("content_type") or "application/octet-stream",
+            }
+            if entry.get("description"):
+                stored["description"] = entry["description"]
+            result.append(stored)
+    return result
+
+
 def apply_edit(
     world: World, message: dict[str, Any], body: Mapping[str, Any], *, edited: bool = True
 ) -> None:
@@ -154,6 +185,8 @@ def apply_edit(
         message["embeds"] = [stored_embed(e) for e in body["embeds"] or []]
     if "components" in body:
         message["components"] = stored_components(body["components"] or [])
+    if "attachments" in body:
+        message["attachments"] = stored_attachments(world, message, body["attachments"] or [])
     if "flags" in body and body["flags"] is not None:
         # An edit may toggle e.g. SUPPRESS_EMBEDS but never makes a message (un)ephemeral.
         editable = SENDABLE_FLAGS & ~FLAG_EPHEMERAL

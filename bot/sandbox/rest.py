@@ -9,8 +9,11 @@ checked against the spec too; disagreements are recorded as *problems* that test
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -531,15 +534,42 @@ async def _json_body(request: web.Request) -> Any:
     if not raw:
         return None
     content_type = request.headers.get("Content-Type", "")
-    if content_type.startswith("multipart/"):
-        # Attachments are not modelled yet; fail loudly rather than pretend.
-        raise ApiError(400, 0, "The sandbox does not support file uploads (multipart) yet")
+    if content_type.startswith("multipart/form-data"):
+        return _multipart_body(raw, content_type)
     if not content_type.startswith(JSON):
         raise ApiError(400, 50035, "Invalid Form Body", _content_type_error(content_type))
     try:
         return json.loads(raw)
     except ValueError:
         raise errors.invalid_json() from None
+
+
+def _multipart_body(raw: bytes, content_type: str) -> Any:
+    """A file upload as discord.py sends it (reference#uploading-files): the JSON body in the
+    ``payload_json`` part, file ``n`` in ``files[n]``. Each file's size and type are added to
+    the body's ``attachments`` entry with id ``n`` (top level, or ``data`` of an interaction
+    callback), which is what the stored message shows; the bytes themselves are not kept."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    form = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    body: Any = None
+    files: dict[str, dict[str, Any]] = {}
+    for part in form.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        if name == "payload_json":
+            try:
+                body = json.loads(data)
+            except ValueError:
+                raise errors.invalid_json() from None
+        elif isinstance(name, str) and (found := re.fullmatch(r"files\[(\d+)\]", name)):
+            files[found[1]] = {"size": len(data), "content_type": part.get_content_type()}
+    holder = body.get("data") if isinstance(body, dict) and "type" in body else body
+    if isinstance(holder, dict):
+        for attachment in holder.get("attachments") or []:
+            if isinstance(attachment, dict) and str(attachment.get("id")) in files:
+                attachment.update(files[str(attachment["id"])])
+    return body
 
 
 def _content_type_error(content_type: str) -> FormErrors:

@@ -9,7 +9,7 @@ which quotes every word.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,6 +27,13 @@ from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 # How many of the newest full-text matches are ranked; bounds a query's cost on
 # a million papers (common words match half the archive) at a small recency bias.
 RANK_WINDOW = 2000
+# `recent_papers` looks at this many newest appearances per paper wanted.
+RECENT_WINDOW = 4
+# `earlier_papers`: a shared link counts this many shared tags; rows per tag in its first
+# date window (each next window doubles).
+EARLIER_LINK_WEIGHT = 3
+EARLIER_BATCH = 256
+EARLIER_BATCH_MAX = 2048  # then only the rarest tags are looked at (`_earlier_tail`)
 
 
 class StoreError(RuntimeError):
@@ -72,6 +79,16 @@ class PaperSummary:
     title: str
     date: date
     tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """A paper's searchable text beyond its title, for search snippets."""
+
+    authors: str
+    abstract: str | None
+    commentary_ko: str
+    commentary_en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,12 +379,32 @@ class Store(Database):
         return StoreStats(papers, days, tags, date.fromisoformat(latest) if latest else None)
 
     async def recent_papers(self, limit: int) -> list[PaperSummary]:
-        """The most recently noted papers."""
-        rows = await self._rows(
-            "SELECT p.id, p.title, p.last_date, p.tags FROM papers p"
-            " ORDER BY p.last_date DESC, p.id DESC LIMIT ?",
-            (limit,),
+        """The most recently noted papers (what an empty /paper autocomplete shows).
+
+        `papers` has no index on `last_date`, so sorting it all costs ~0.5 s at a
+        million papers. A paper's last date is its newest appearance, so the answer
+        lies among the papers of the newest appearances (walked on their date index):
+        every appearance on or after the date of the `RECENT_WINDOW`-th newest. If those
+        hold fewer than `limit` papers (a paper noted on many of the latest days), the
+        whole table is sorted after all.
+        """
+        rows = list(
+            await self._rows(
+                "SELECT p.id, p.title, p.last_date, p.tags FROM papers p"
+                " WHERE p.key IN (SELECT paper_key FROM appearances WHERE date >="
+                " coalesce((SELECT date FROM appearances ORDER BY date DESC LIMIT 1 OFFSET ?),"
+                " '')) ORDER BY p.last_date DESC, p.id DESC LIMIT ?",
+                (RECENT_WINDOW * limit - 1, limit),
+            )
         )
+        if len(rows) < limit:
+            rows = list(
+                await self._rows(
+                    "SELECT p.id, p.title, p.last_date, p.tags FROM papers p"
+                    " ORDER BY p.last_date DESC, p.id DESC LIMIT ?",
+                    (limit,),
+                )
+            )
         return [_summary(r) for r in rows]
 
     async def match_titles(self, match: str, limit: int) -> list[PaperSummary]:
@@ -449,25 +486,238 @@ class Store(Database):
     async def earlier_papers(
         self, paper_id: int, before: date, limit: int = 3
     ) -> list[tuple[date, str]]:
-        """Papers noted before `before` that share a cited link (weighs most) or tags."""
-        rows = await self._rows(
-            "SELECT q.first_date, q.title FROM ("
-            "  SELECT l.paper_id, 3 AS weight FROM paper_links l"
-            "  WHERE l.url IN (SELECT url FROM paper_links WHERE paper_id = ?)"
-            "  UNION ALL"
-            "  SELECT t.paper_id, 1 FROM paper_tags t"
-            "  WHERE t.tag IN (SELECT tag FROM paper_tags WHERE paper_id = ?) AND t.last_date < ?"
-            ") s JOIN papers q ON q.id = s.paper_id"
-            " WHERE q.id != ? AND q.first_date < ?"
-            " GROUP BY q.id ORDER BY sum(s.weight) DESC, q.first_date DESC, q.id DESC LIMIT ?",
-            (paper_id, paper_id, before.isoformat(), paper_id, before.isoformat(), limit),
+        """Papers noted before `before` that share a cited link (weighs most) or tags.
+
+        Score: 3 per shared link, plus 1 per shared tag when the paper was last noted
+        before `before`; best score first, then the newest. A popular tag is carried by
+        a fifth of a million-paper archive, so rather than scoring all of its papers
+        this walks the papers of this one's tags newest first (the `(tag, last_date)` index) in
+        growing date windows. A paper's rows in every tag share its last date, so a
+        window counts its shared tags exactly; and a paper first noted no later than
+        it was last noted, so once the `limit` best beat what any older paper could
+        score, the walk stops: usually after one or two windows of a few hundred rows.
+        Results are exactly those of scoring every candidate (tested against that query).
+        """
+        iso = before.isoformat()
+        tags = [
+            row[0]
+            for row in await self._rows(
+                "SELECT tag FROM paper_tags WHERE paper_id = ?", (paper_id,)
+            )
+        ]
+        best: dict[int, tuple[int, str]] = {}  # paper id -> (score, first date)
+
+        def keep(pid: int, score: int, first: str) -> None:
+            best[pid] = (score, first)
+            if len(best) > limit:
+                del best[min(best, key=lambda q: (*best[q], q))]
+
+        linked = dict(
+            await self._rows(
+                "SELECT l.paper_id, count(*) FROM paper_links l"
+                " WHERE l.url IN (SELECT url FROM paper_links WHERE paper_id = ?)"
+                " AND l.paper_id != ? GROUP BY l.paper_id",
+                (paper_id, paper_id),
+            )
         )
-        return [(date.fromisoformat(d), title) for d, title in rows]
+        for pid, first, last, paper_tags in await self._rows(
+            "SELECT id, first_date, last_date, tags FROM papers"
+            " WHERE id IN (SELECT value FROM json_each(?)) AND first_date < ?",
+            (json.dumps(list(linked)), iso),
+        ):
+            shared = len(set(tags) & set(json.loads(paper_tags))) if last < iso else 0
+            keep(pid, EARLIER_LINK_WEIGHT * linked[pid] + shared, first)
+        high, batch = iso, EARLIER_BATCH
+        while tags and high and batch <= EARLIER_BATCH_MAX:
+            lows = [
+                await self._scalar(
+                    "SELECT last_date FROM paper_tags WHERE tag = ? AND last_date < ?"
+                    " ORDER BY last_date DESC LIMIT 1 OFFSET ?",
+                    (tag, high, batch - 1),
+                )
+                for tag in tags
+            ]
+            low = max((d for d in lows if d is not None), default="")
+            for pid, shared, first in await self._rows(
+                "SELECT t.paper_id, count(*), p.first_date FROM paper_tags t"
+                " JOIN papers p ON p.id = t.paper_id"
+                " WHERE t.tag IN (SELECT value FROM json_each(?))"
+                " AND t.last_date >= ? AND t.last_date < ? AND t.paper_id != ?"
+                " AND p.first_date < ? GROUP BY t.paper_id",
+                (json.dumps(tags), low, high, paper_id, iso),
+            ):
+                if pid not in linked:
+                    keep(pid, shared, first)
+            high, batch = low, batch * 2
+            # Papers not walked yet score at most len(tags) and were first noted before `high`.
+            if len(best) == limit and min(best.values()) >= (len(tags), high):
+                break
+        else:  # the window budget is spent and older papers may still matter
+            if tags and high:
+                await self._earlier_tail(paper_id, iso, tags, high, linked, best, keep, limit)
+        order = sorted(best, key=lambda q: (*best[q], q), reverse=True)
+        titles = dict(
+            await self._rows(
+                "SELECT id, title FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(order),),
+            )
+        )
+        return [(date.fromisoformat(best[q][1]), titles[q]) for q in order]
+
+    async def _earlier_tail(
+        self,
+        paper_id: int,
+        iso: str,
+        tags: list[str],
+        high: str,
+        linked: dict[int, int],
+        best: dict[int, tuple[int, str]],
+        keep: Callable[[int, int, str], None],
+        limit: int,
+    ) -> None:
+        """Finish `earlier_papers` below `high` without walking every popular tag to its end.
+
+        A paper can still enter the best only by sharing `need` of the tags; such a paper
+        carries at least one of any `len(tags) - need + 1` of them, so only the papers
+        of the rarest few are counted.
+        """
+        need = 1
+        if len(best) == limit:
+            score, first = min(best.values())
+            need = max(1, score + 1 if first >= high else score)
+        if need > len(tags):
+            return
+        counts = dict(
+            await self._rows(
+                "SELECT tag, papers FROM tags WHERE tag IN (SELECT value FROM json_each(?))",
+                (json.dumps(tags),),
+            )
+        )
+        rarest = sorted(tags, key=lambda tag: counts.get(tag, 0))[: len(tags) - need + 1]
+        for pid, shared, first in await self._rows(
+            "SELECT t.paper_id, count(*), p.first_date FROM paper_tags t"
+            " JOIN papers p ON p.id = t.paper_id"
+            " WHERE t.tag IN (SELECT value FROM json_each(?)) AND t.last_date < ?"
+            " AND t.paper_id IN (SELECT paper_id FROM paper_tags"
+            "  WHERE tag IN (SELECT value FROM json_each(?)) AND last_date < ?)"
+            " AND t.paper_id != ? AND p.first_date < ? GROUP BY t.paper_id HAVING count(*) >= ?",
+            (json.dumps(tags), high, json.dumps(rarest), high, paper_id, iso, need),
+        ):
+            if pid not in linked:
+                keep(pid, shared, first)
 
     async def tag_counts(self) -> list[TagCount]:
         """Every tag with its number of papers, most used first."""
         rows = await self._rows("SELECT tag, papers FROM tags ORDER BY papers DESC, tag")
         return [TagCount(tag, count) for tag, count in rows]
+
+    # ---- lookups by id, for the Discord answers ----------------------------------
+
+    async def tag_count(self, tag: str) -> int:
+        """How many papers carry `tag` (normalised); 0 for an unknown tag."""
+        count = await self._scalar("SELECT papers FROM tags WHERE tag = ?", (tag,))
+        return int(count or 0)
+
+    async def paper_appearances(self, paper_id: int) -> list[Appearance]:
+        """Every entry written about a paper, oldest first."""
+        rows = await self._rows(
+            "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
+            " a.commentary_ko, a.commentary_en, a.tags, a.links"
+            " FROM papers p JOIN appearances a ON a.paper_key = p.key"
+            " WHERE p.id = ? ORDER BY a.date, a.source, a.position",
+            (paper_id,),
+        )
+        return [_appearance(row) for row in rows]
+
+    async def day_position(self, appearance: Appearance) -> tuple[int, int]:
+        """(its number, the day's number of entries), numbered as the digest numbers them."""
+        day = appearance.date.isoformat()
+        rows = list(
+            await self._rows(
+                "SELECT count(*) FILTER (WHERE source < ? OR (source = ? AND position <= ?)),"
+                " count(*) FROM appearances WHERE date = ?",
+                (appearance.source, appearance.source, appearance.position, day),
+            )
+        )
+        position, total = rows[0]
+        return int(position), int(total)
+
+    async def paper_texts(self, paper_ids: Sequence[int]) -> dict[int, PaperText]:
+        """The searchable text of papers, from their latest entry (for snippets)."""
+        rows = await self._rows(
+            "SELECT p.id, a.authors, a.org, p.abstract, a.commentary_ko, a.commentary_en"
+            " FROM papers p JOIN appearances a ON a.paper_key = p.key AND a.date = p.last_date"
+            " WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY a.position DESC",
+            (json.dumps(list(paper_ids)),),
+        )
+        texts: dict[int, PaperText] = {}
+        for pid, authors, org, abstract, ko, en in rows:
+            names = ", ".join(((org,) if org else ()) + tuple(json.loads(authors)))
+            texts[pid] = PaperText(names, abstract, ko, en)
+        return texts
+
+    async def days(self, low: str, high: str, limit: int) -> list[tuple[date, int]]:
+        """Days of notes with `low` <= ISO day < `high`, newest first, with their entry counts."""
+        rows = await self._rows(
+            "SELECT d.date, (SELECT count(*) FROM appearances c WHERE c.date = d.date)"
+            " FROM (SELECT DISTINCT date FROM appearances WHERE date >= ? AND date < ?"
+            " ORDER BY date DESC LIMIT ?) d ORDER BY d.date DESC",
+            (low, high, limit),
+        )
+        return [(date.fromisoformat(day), count) for day, count in rows]
+
+    async def nearest_days(self, day: date, limit: int) -> list[date]:
+        """The days of notes closest to `day`, before and after, nearest first."""
+        iso = day.isoformat()
+        rows = await self._rows(
+            "SELECT date FROM (SELECT DISTINCT date FROM appearances WHERE date < ?"
+            " ORDER BY date DESC LIMIT ?) UNION"
+            " SELECT date FROM (SELECT DISTINCT date FROM appearances WHERE date > ?"
+            " ORDER BY date LIMIT ?)",
+            (iso, limit, iso, limit),
+        )
+        found = [date.fromisoformat(row[0]) for row in rows]
+        return sorted(found, key=lambda d: (abs((d - day).days), d))[:limit]
+
+    async def paper_id_range(self) -> tuple[int, int] | None:
+        """The smallest and largest paper id, or None for an empty library."""
+        # Two queries: SQLite reads min() or max() alone off the rowid, both together by a scan.
+        low = await self._scalar("SELECT min(id) FROM papers")
+        high = await self._scalar("SELECT max(id) FROM papers")
+        return None if low is None else (int(low), int(high))
+
+    async def paper_id_from(self, start: int) -> int | None:
+        """The first paper id at or after `start` (ids have gaps after removals)."""
+        found = await self._scalar("SELECT min(id) FROM papers WHERE id >= ?", (start,))
+        return None if found is None else int(found)
+
+    async def tag_paper_at(self, tag: str, offset: int) -> int | None:
+        """The `offset`-th newest paper with `tag`."""
+        found = await self._scalar(
+            "SELECT paper_id FROM paper_tags WHERE tag = ?"
+            " ORDER BY last_date DESC, paper_id DESC LIMIT 1 OFFSET ?",
+            (tag, offset),
+        )
+        return None if found is None else int(found)
+
+    async def papers_sharing_links(self, paper_id: int, limit: int) -> list[tuple[int, int]]:
+        """(paper id, links in common) for papers citing a link this one cites, most first."""
+        rows = await self._rows(
+            "SELECT l.paper_id, count(*) AS shared FROM paper_links l"
+            " WHERE l.url IN (SELECT url FROM paper_links WHERE paper_id = ?) AND l.paper_id != ?"
+            " GROUP BY l.paper_id ORDER BY shared DESC, l.paper_id DESC LIMIT ?",
+            (paper_id, paper_id, limit),
+        )
+        return [(int(pid), int(shared)) for pid, shared in rows]
+
+    async def summaries(self, paper_ids: Sequence[int]) -> dict[int, PaperSummary]:
+        """Result rows for the given paper ids (missing ids are left out)."""
+        rows = await self._rows(
+            "SELECT p.id, p.title, p.last_date, p.tags FROM papers p"
+            " WHERE p.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(paper_ids)),),
+        )
+        return {row[0]: _summary(row) for row in rows}
 
 
 def _appearance(row: Sequence[Any]) -> Appearance:

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.adapters.discord import cogs
 from bot.adapters.discord.errors import UserFacingError
+from bot.adapters.discord.translator import PaperTranslator
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class PaperBot(commands.Bot):
         self.store = store
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(PaperTranslator())
         for module in cog_modules():
             await self.load_extension(module)
         await self.sync_commands()
