@@ -1,0 +1,5 @@
+"""`python -m bench` (what `make bench` runs): the whole benchmark suite."""
+
+from bench.ingest import main
+
+raise SystemExit(main())
