@@ -214,3 +214,15 @@ async def test_migrating_from_each_previous_version_keeps_data(
         assert "old.txt" in await store.file_states()
         await ingest(store, seeds)
         assert (await store.stats()).papers == 37
+
+
+async def test_parallel_parsing_gives_the_same_store(
+    tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.services.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PARALLEL_FROM", 2)  # use the process pool
+    async with Store.open(tmp_path / "parallel.sqlite3") as store:
+        report = await ingest(store, seeds)
+        assert report.changes.added == 37
+        assert (await store.stats()).tags == 24

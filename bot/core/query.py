@@ -12,6 +12,7 @@ import heapq
 from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Literal
 
 from bot.core.text import fold, hangul_bigrams, is_hangul_word, squash, words
 
@@ -33,18 +34,30 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
 
 
-def _term(word: str) -> str:
+def _term(word: str, prefix: bool) -> str:
     if is_hangul_word(word):
         grams = hangul_bigrams(word)
         # One syllable: any bigram starting with it. More: the bigram phrase, which
         # matches the word anywhere, particles attached or not (`코드북` in `코드북을`).
         return quote(grams[0]) + "*" if len(word) == 1 else quote(" ".join(grams))
-    return quote(word) + "*"
+    return quote(word) + ("*" if prefix else "")
 
 
-def match_expression(text: str, column: str | None = None) -> str | None:
-    """An FTS5 MATCH expression requiring every word (as a prefix); None when no words."""
-    terms = [_term(word) for word in query_words(text)]
+Prefix = Literal["all", "last", "none"]
+
+
+def match_expression(text: str, column: str | None = None, prefix: Prefix = "all") -> str | None:
+    """An FTS5 MATCH expression requiring every word; None when there are no words.
+
+    `prefix` says which words may be word beginnings: all of them, only the last
+    (what someone is still typing — far cheaper on a big index, since a prefix
+    reads every matching word's posting list), or none.
+    """
+    words = query_words(text)
+    terms = [
+        _term(word, prefix == "all" or (prefix == "last" and i == len(words) - 1))
+        for i, word in enumerate(words)
+    ]
     if not terms:
         return None
     expression = " AND ".join(terms)

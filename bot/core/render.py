@@ -297,6 +297,8 @@ def paper_embeds(view: PaperView, language: Language = "both") -> list[Embed]:
     if view.earlier:
         lines = [f"{e.date.isoformat()} · {e.title}" for e in view.earlier]
         fields.append(EmbedField(label["earlier"], truncate("\n".join(lines), FIELD_VALUE_MAX)))
+    # Discord rejects an empty field value, and notes can hold whitespace-only text.
+    fields = [f for f in fields if f.value.strip()]
     title = truncate(view.title, TITLE_MAX)
     used = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,9 @@ from bot.core.notes import Problem, parse_bytes
 from bot.store import FileState, IngestChanges, SourceFile, Store
 
 NOTES_SUFFIXES = (".txt", ".md")
+# From this many files to read, parsing is spread over processes (a first ingest);
+# below it the pool's start-up would cost more than it saves (a one-file edit).
+PARALLEL_FROM = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,30 +82,39 @@ def read_source(path: Path, source: str) -> SourceFile:
     )
 
 
-def _changed_sources(
-    paths: dict[str, Path], known: dict[str, FileState]
-) -> tuple[list[SourceFile], dict[str, FileState]]:
-    """Files to re-ingest, and files whose only change is their mtime (blocking)."""
-    changed: list[SourceFile] = []
-    touched: dict[str, FileState] = {}
+def _stale(paths: dict[str, Path], known: dict[str, FileState]) -> dict[str, Path]:
+    """Files whose size or mtime differ from what the store knows (blocking: stat)."""
+    stale = {}
     for source, path in paths.items():
         state = known.get(source)
         stat = path.stat()
-        if state and (state.size, state.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            continue
-        item = read_source(path, source)
-        if state and state.sha256 == item.sha256:
-            touched[source] = FileState(item.sha256, item.size, item.mtime_ns)
-        else:
-            changed.append(item)
-    return changed, touched
+        if not state or (state.size, state.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            stale[source] = path
+    return stale
+
+
+def _read_all(stale: dict[str, Path]) -> list[SourceFile]:
+    """Read and parse files; many of them in a process per core (parsing is CPU-bound)."""
+    if len(stale) < PARALLEL_FROM:
+        return [read_source(path, source) for source, path in stale.items()]
+    workers = min(os.cpu_count() or 1, 8)
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(read_source, stale.values(), stale.keys(), chunksize=64))
 
 
 async def ingest(store: Store, notes_dir: Path) -> IngestReport:
     """Update the store from `notes_dir`: changed files replaced, deleted files dropped."""
     paths = {path.relative_to(notes_dir).as_posix(): path for path in notes_files(notes_dir)}
     known = await store.file_states()
-    changed, touched = await asyncio.to_thread(_changed_sources, paths, known)
+    stale = await asyncio.to_thread(_stale, paths, known)
+    read = await asyncio.to_thread(_read_all, stale)
+    # A file touched (or copied) without a change in content only needs its new mtime.
+    touched = {
+        f.source: FileState(f.sha256, f.size, f.mtime_ns)
+        for f in read
+        if f.source in known and known[f.source].sha256 == f.sha256
+    }
+    changed = [f for f in read if f.source not in touched]
     removed = sorted(set(known) - set(paths))
     if touched:
         await store.touch_files(touched)

@@ -32,7 +32,9 @@ from bot.core.text import fold, normalise_tag
 from bot.store import PaperSummary, Store, TagCount
 
 MAX_SUGGESTIONS = 25  # Discord's autocomplete limit.
-CANDIDATES = 200
+CANDIDATES = 100
+# Fewer whole-word hits than this and a search also matches word beginnings.
+SEARCH_PAGE_MIN = 10
 # Typed text opens the best title when it scores at least CONFIDENT (of 100) and leads
 # the next by MARGIN; otherwise members are asked "did you mean…". A prefix or whole-word
 # match scores ~70-99, a lone typo (`tokenizr`) ~30; "models" matches many titles equally.
@@ -108,12 +110,24 @@ class LookupService:
         return [candidates[i] for i in rank_titles(query, titles, limit)]
 
     async def _title_candidates(self, query: str) -> list[PaperSummary]:
+        """Candidates, cheapest probe first; costlier ones only when those found too few.
+
+        Whole words with the last one as a prefix (what is being typed) answer most
+        queries; the squashed-substring probe finds split or joined words (`deep seek`);
+        every word as a prefix covers a half-typed earlier word.
+        """
         found: dict[int, PaperSummary] = {}
-        if expression := match_expression(query, column="title"):
-            for paper in await self._store.match_titles(expression, CANDIDATES):
-                found[paper.id] = paper
-        if expression := substring_expression(query):
-            for paper in await self._store.substring_titles(expression, CANDIDATES):
+        probes = (
+            (self._store.match_titles, match_expression(query, prefix="last")),
+            (self._store.substring_titles, substring_expression(query)),
+            (self._store.match_titles, match_expression(query, prefix="all")),
+        )
+        for index, (probe, expression) in enumerate(probes):
+            if expression is None or (index and len(found) >= MAX_SUGGESTIONS):
+                continue
+            if index == 2 and found:
+                break
+            for paper in await probe(expression, CANDIDATES):
                 found.setdefault(paper.id, paper)
         return list(found.values())
 
@@ -130,11 +144,18 @@ class LookupService:
         return " ".join(words) if changed else None
 
     async def search(self, query: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
-        """Full-text hits over titles, authors, abstracts and both commentaries."""
-        expression = match_expression(query)
-        if expression is None:
+        """Full-text hits over titles, authors, abstracts and both commentaries.
+
+        Whole words first (cheap, precise); when they find fewer than a page, words
+        also match as beginnings (`model` finds `models`). The choice depends only on
+        the query, so every page of one search uses the same one.
+        """
+        exact = match_expression(query, prefix="none")
+        if exact is None:
             return []
-        return await self._store.search(expression, limit, offset)
+        if len(await self._store.search(exact, exact, SEARCH_PAGE_MIN)) < SEARCH_PAGE_MIN:
+            exact = match_expression(query, prefix="all") or exact
+        return await self._store.search(exact, exact, limit, offset)
 
     async def by_tag(self, tag: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Papers with a tag, newest first; `#VQ`, `vq` and `VQ` are one tag."""

@@ -24,9 +24,9 @@ from bot.store.base import Database
 from bot.store.digests import DigestStore
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-# How many of the newest full-text matches are ranked; bounds a query's cost on
-# a million papers (common words match half the archive) at a small recency bias.
-RANK_WINDOW = 2000
+# How many of the newest full-text matches a search ranks and pages through; bounds
+# a query's cost on a million papers, where common words match half the archive.
+SEARCH_WINDOW = 200
 # `recent_papers` looks at this many newest appearances per paper wanted.
 RECENT_WINDOW = 4
 # `earlier_papers`: a shared link counts this many shared tags; rows per tag in its first
@@ -166,6 +166,7 @@ class Store(Database):
                 """
                 CREATE TEMP TABLE batch_keys(key TEXT PRIMARY KEY);
                 CREATE TEMP TABLE batch_tags(tag TEXT PRIMARY KEY);
+                CREATE TEMP TABLE batch_sources(source TEXT PRIMARY KEY);
                 CREATE TEMP VIEW batch_ids AS
                     SELECT id FROM papers WHERE key IN (SELECT key FROM batch_keys);
                 """
@@ -242,8 +243,13 @@ class Store(Database):
             await self._db.executemany(
                 "INSERT OR IGNORE INTO batch_keys VALUES (?)", [(a.key,) for a in new]
             )
+            await self._db.execute("DELETE FROM batch_sources")
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO batch_sources VALUES (?)", [(s,) for s in sources]
+            )
             old_days = await self._rows(
-                "SELECT DISTINCT a.date FROM appearances a JOIN batch_keys k ON k.key = a.paper_key"
+                "SELECT DISTINCT date FROM appearances"
+                " WHERE paper_key IN (SELECT key FROM batch_keys)"
             )
             before = await self._fingerprints()
             await self._db.executemany(
@@ -271,7 +277,7 @@ class Store(Database):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_entry_row(a, a.source) for a in new],
             )
-            await self._rebuild_papers()
+            await self._rebuild_papers(new)
             after = await self._fingerprints(only=before.keys())
             surviving = await self._scalar(
                 "SELECT count(*) FROM papers WHERE key IN (SELECT key FROM batch_keys)"
@@ -286,18 +292,26 @@ class Store(Database):
         )
 
     async def _fingerprints(self, only: Iterable[str] | None = None) -> dict[str, str]:
-        """Per batch paper that exists, a digest of all its appearances (to tell updates)."""
+        """Per batch paper that exists, a digest of all its appearances (to tell updates).
+
+        Only papers with a row are read: on a first ingest that is none, not a million.
+        """
         rows = await self._rows(
             "SELECT paper_key, json_group_array(json_array(source, date, position, title,"
             " authors, org, abstract, commentary_ko, commentary_en, tags, links))"
-            " FROM (SELECT * FROM appearances WHERE paper_key IN (SELECT key FROM batch_keys)"
+            " FROM (SELECT * FROM appearances WHERE paper_key IN"
+            " (SELECT p.key FROM batch_keys k JOIN papers p ON p.key = k.key)"
             " ORDER BY paper_key, date, source, position) GROUP BY paper_key"
         )
         wanted = None if only is None else set(only)
         return {key: digest for key, digest in rows if wanted is None or key in wanted}
 
-    async def _rebuild_papers(self) -> None:
-        """Re-derive papers, tags, links and indexes for the keys in `batch_keys`."""
+    async def _rebuild_papers(self, new: Sequence[Appearance]) -> None:
+        """Re-derive papers, tags, links and indexes for the keys in `batch_keys`.
+
+        `new` are the batch's appearances (already inserted); only the other
+        appearances of the same papers are read back from the database.
+        """
         # Statement by statement: executescript() would COMMIT the open transaction.
         for statement in (
             "DELETE FROM batch_tags",
@@ -305,6 +319,7 @@ class Store(Database):
             " WHERE paper_id IN batch_ids",
             "DELETE FROM paper_fts WHERE rowid IN batch_ids",
             "DELETE FROM title_trigram WHERE rowid IN batch_ids",
+            "DELETE FROM title_fts WHERE rowid IN batch_ids",
             "DELETE FROM paper_tags WHERE paper_id IN batch_ids",
             "DELETE FROM paper_links WHERE paper_id IN batch_ids",
         ):
@@ -317,10 +332,10 @@ class Store(Database):
             "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
             " a.commentary_ko, a.commentary_en, a.tags, a.links FROM appearances a"
             " WHERE a.paper_key IN (SELECT key FROM batch_keys)"
+            " AND a.source NOT IN (SELECT source FROM batch_sources)"
         )
         grouped: dict[str, list[Appearance]] = {}
-        for row in rows:
-            appearance = _appearance(row)
+        for appearance in [*new, *map(_appearance, rows)]:
             grouped.setdefault(appearance.key, []).append(appearance)
         records = [merge(items) for items in grouped.values()]
         await self._db.executemany(
@@ -354,10 +369,14 @@ class Store(Database):
             "INSERT INTO paper_links (url, paper_id) VALUES (?, ?)",
             [(url, pid) for pid, r in records for url in r.links],
         )
+        columns = [(pid, *r.index_columns()) for pid, r in records]
         await self._db.executemany(
             "INSERT INTO paper_fts (rowid, title, authors, abstract, commentary)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(pid, *r.index_columns()) for pid, r in records],
+            columns,
+        )
+        await self._db.executemany(
+            "INSERT INTO title_fts (rowid, title) VALUES (?, ?)", [c[:2] for c in columns]
         )
         await self._db.executemany(
             "INSERT INTO title_trigram (rowid, key) VALUES (?, ?)",
@@ -408,11 +427,11 @@ class Store(Database):
         return [_summary(r) for r in rows]
 
     async def match_titles(self, match: str, limit: int) -> list[PaperSummary]:
-        """Papers whose full-text row matches `match` (newest first, bounded)."""
+        """Papers whose title matches `match` in the title index (newest first, bounded)."""
         rows = await self._rows(
             "SELECT p.id, p.title, p.last_date, p.tags"
-            " FROM paper_fts f JOIN papers p ON p.id = f.rowid"
-            " WHERE paper_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+            " FROM title_fts f JOIN papers p ON p.id = f.rowid"
+            " WHERE title_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
             (match, limit),
         )
         return [_summary(r) for r in rows]
@@ -436,16 +455,36 @@ class Store(Database):
         )
         return [r[0] for r in rows]
 
-    async def search(self, match: str, limit: int, offset: int = 0) -> list[PaperSummary]:
-        """Full-text hits ranked by BM25 (title weighs most) among the newest matches."""
-        rows = await self._rows(
-            "SELECT p.id, p.title, p.last_date, p.tags"
-            " FROM (SELECT rowid, bm25(paper_fts, 10.0, 4.0, 1.0, 2.0) AS score"
-            " FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rowid DESC LIMIT ?) s"
-            " JOIN papers p ON p.id = s.rowid ORDER BY s.score, p.id DESC LIMIT ? OFFSET ?",
-            (match, RANK_WINDOW, limit, offset),
-        )
-        return [_summary(r) for r in rows]
+    async def search(
+        self, match: str, title_match: str, limit: int, offset: int = 0
+    ) -> list[PaperSummary]:
+        """Full-text hits: among the newest `SEARCH_WINDOW` matches, title hits first.
+
+        No BM25: on a million papers it reads each word's whole posting list on every
+        query. For a notes archive "in the title, then newest" is the order people
+        expect anyway, and each query stays a bounded, newest-first index walk.
+        """
+        found = [
+            r[0]
+            for r in await self._rows(
+                "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                (match, SEARCH_WINDOW),
+            )
+        ]
+        if not found:
+            return []
+        in_title = {
+            r[0]
+            for r in await self._rows(
+                "SELECT rowid FROM title_fts WHERE title_fts MATCH ? AND rowid >= ?"
+                " ORDER BY rowid DESC LIMIT ?",
+                (title_match, found[-1], SEARCH_WINDOW),
+            )
+        }
+        ranked = [i for i in found if i in in_title] + [i for i in found if i not in in_title]
+        page = ranked[offset : offset + limit]
+        summaries = await self.summaries(page)
+        return [summaries[i] for i in page if i in summaries]
 
     async def papers_by_tag(self, tag: str, limit: int, offset: int = 0) -> list[PaperSummary]:
         """Papers carrying `tag` (normalised), newest first."""
