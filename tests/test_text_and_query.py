@@ -79,3 +79,16 @@ def test_any_text_builds_a_valid_match_expression(text: str) -> None:
             db.execute("SELECT * FROM t WHERE t MATCH ?", (expression,)).fetchall()
     if (sub := substring_expression(text)) is not None:
         db.execute("SELECT * FROM g WHERE g MATCH ?", (sub,)).fetchall()
+
+
+def test_regroup_joins_and_splits_against_known_words() -> None:
+    from bot.core.query import regroup, regroupings
+
+    known = {"deepseek", "coder", "v2", "softvq", "vae", "tokenflow", "deep", "seek"}
+    assert "deepseek" in regroupings(["deep", "seek", "coder"])
+    assert {"deepseek", "coder"} <= set(regroupings(["deepseekcoder"]))
+    assert regroup(["deep", "seek", "coder"], known) == ["deepseek", "coder"]
+    assert regroup(["deepseekcoder"], known) == ["deepseek", "coder"]
+    assert regroup(["soft", "vq", "vae"], known | {"soft", "vq"}) == ["softvq", "vae"]
+    assert regroup(["coder"], known) is None  # nothing to change
+    assert regroup(["zzz"], known) is None

@@ -9,7 +9,9 @@ length and word count so a 10,000-character paste costs no more than a sentence.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
@@ -185,3 +187,44 @@ def rank_titles(query: str, titles: list[str], limit: int | None = None) -> list
         elif score > best[0]:
             heapq.heapreplace(best, score)
     return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
+
+
+def regroupings(words: Sequence[str]) -> list[str]:
+    """Joins of neighbouring words and two-way splits of each word (parts ≥ 2 letters).
+
+    `deep seek coder` may mean the title word `deepseek`; `deepseekcoder` may mean
+    `deepseek` + `coder`. The caller keeps the ones that are real title words.
+    """
+    joins = [a + b for a, b in itertools.pairwise(words)]
+    splits = [w[:i] for w in words for i in range(2, len(w) - 1)]
+    splits += [w[i:] for w in words for i in range(2, len(w) - 1)]
+    return list(dict.fromkeys([*words, *joins, *splits]))
+
+
+def regroup(words: Sequence[str], known: set[str]) -> list[str] | None:
+    """`words` with unknown ones joined to a neighbour or split in two, using `known`
+    title words; None when nothing changes."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if i + 1 < len(words) and word + words[i + 1] in known:
+            out.append(word + words[i + 1])
+            i += 2
+            continue
+        if word not in known:
+            split = next(
+                (
+                    (word[:k], word[k:])
+                    for k in range(len(word) - 2, 1, -1)
+                    if word[:k] in known and word[k:] in known
+                ),
+                None,
+            )
+            if split:
+                out.extend(split)
+                i += 1
+                continue
+        out.append(word)
+        i += 1
+    return out if out != list(words) else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,8 @@ from bot.core.query import (
     match_expression,
     query_words,
     rank_titles,
+    regroup,
+    regroupings,
     similarity,
     substring_expression,
     title_score,
@@ -32,6 +35,7 @@ from bot.core.text import fold, normalise_tag
 from bot.store import PaperSummary, Store, TagCount
 
 MAX_SUGGESTIONS = 25  # Discord's autocomplete limit.
+Probe = Callable[[str, int], Awaitable[list[PaperSummary]]]
 CANDIDATES = 100
 # Fewer whole-word hits than this and a search also matches word beginnings.
 SEARCH_PAGE_MIN = 10
@@ -113,22 +117,28 @@ class LookupService:
         """Candidates, cheapest probe first; costlier ones only when those found too few.
 
         Whole words with the last one as a prefix (what is being typed) answer most
-        queries; the squashed-substring probe finds split or joined words (`deep seek`);
-        every word as a prefix covers a half-typed earlier word.
+        queries; words regrouped against the title vocabulary find split or joined
+        words (`deep seek` → `deepseek`); then every word as a prefix (a half-typed
+        earlier word); last, any substring of the squashed title.
         """
         found: dict[int, PaperSummary] = {}
-        probes = (
-            (self._store.match_titles, match_expression(query, prefix="last")),
-            (self._store.substring_titles, substring_expression(query)),
-            (self._store.match_titles, match_expression(query, prefix="all")),
-        )
-        for index, (probe, expression) in enumerate(probes):
-            if expression is None or (index and len(found) >= MAX_SUGGESTIONS):
-                continue
-            if index == 2 and found:
-                break
-            for paper in await probe(expression, CANDIDATES):
-                found.setdefault(paper.id, paper)
+
+        async def probe(search: Probe, expression: str | None) -> None:
+            if expression is not None:
+                for paper in await search(expression, CANDIDATES):
+                    found.setdefault(paper.id, paper)
+
+        await probe(self._store.match_titles, match_expression(query, prefix="last"))
+        if len(found) < MAX_SUGGESTIONS:
+            words = query_words(query)
+            known = await self._store.known_words(regroupings(words))
+            if (regrouped := regroup(words, known)) is not None:
+                text = " ".join(regrouped)
+                await probe(self._store.match_titles, match_expression(text, prefix="last"))
+        if not found:
+            await probe(self._store.match_titles, match_expression(query, prefix="all"))
+        if not found:  # the costliest: any substring of the squashed title
+            await probe(self._store.substring_titles, substring_expression(query))
         return list(found.values())
 
     async def _correct(self, query: str) -> str | None:
@@ -146,15 +156,16 @@ class LookupService:
     async def search(self, query: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Full-text hits over titles, authors, abstracts and both commentaries.
 
-        Whole words first (cheap, precise); when they find fewer than a page, words
-        also match as beginnings (`model` finds `models`). The choice depends only on
-        the query, so every page of one search uses the same one.
+        Whole words first (cheap, precise); when they find fewer than a page, the last
+        word also matches as a beginning (`model` finds `models`; only the last, since
+        every prefix reads all the postings of every word it begins). The choice
+        depends only on the query, so every page of one search uses the same one.
         """
         exact = match_expression(query, prefix="none")
         if exact is None:
             return []
         if len(await self._store.search(exact, exact, SEARCH_PAGE_MIN)) < SEARCH_PAGE_MIN:
-            exact = match_expression(query, prefix="all") or exact
+            exact = match_expression(query, prefix="last") or exact
         return await self._store.search(exact, exact, limit, offset)
 
     async def by_tag(self, tag: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:

@@ -384,7 +384,7 @@ class Store(Database):
         )
         await self._db.executemany(
             "INSERT OR IGNORE INTO title_words (word) VALUES (?)",
-            [(w,) for w in {w for _, r in records for w in r.title_words() if len(w) >= 4}],
+            [(w,) for w in {w for _, r in records for w in r.title_words() if len(w) >= 2}],
         )
 
     # ---- queries ------------------------------------------------------------
@@ -445,6 +445,17 @@ class Store(Database):
             (match, limit),
         )
         return [_summary(r) for r in rows]
+
+    async def known_words(self, candidates: Sequence[str]) -> set[str]:
+        """Which of `candidates` occur as words in some title."""
+        if not candidates:
+            return set()
+        marks = ", ".join("?" * len(candidates))
+        rows = await self._rows(
+            f"SELECT word FROM title_words WHERE word IN ({marks})",  # noqa: S608 (only ?s)
+            list(candidates),
+        )
+        return {r[0] for r in rows}
 
     async def similar_words(self, match: str, limit: int) -> list[str]:
         """Title words sharing trigrams with a (misspelt) word, most shared first."""
