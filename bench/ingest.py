@@ -103,14 +103,14 @@ def phase_timer(store: Store) -> Iterator[Phases]:
     def adder(name: str) -> Callable[[float], None]:
         return lambda seconds: setattr(phases, name, getattr(phases, name) + seconds)
 
-    original = ingest_module._changed_sources
-    ingest_module._changed_sources = _timed(original, adder("scan_read_parse"))
+    original = ingest_module._read_all
+    ingest_module._read_all = _timed(original, adder("scan_read_parse"))
     store.replace_files = _timed_async(store.replace_files, adder("store_replace"))  # type: ignore[method-assign]
     store.file_problems = _timed_async(store.file_problems, adder("store_problems"))  # type: ignore[method-assign]
     try:
         yield phases
     finally:
-        ingest_module._changed_sources = original
+        ingest_module._read_all = original
         del store.replace_files, store.file_problems
 
 
