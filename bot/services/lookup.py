@@ -106,10 +106,12 @@ class LookupService:
         if not query_words(query):
             return await self._store.recent_papers(limit)
         candidates = await self._title_candidates(query)
-        if not candidates:
-            corrected = await self._correct(query)
-            if corrected is not None:
-                candidates = await self._title_candidates(corrected)
+        if not candidates and (corrected := await self._correct(query)) is not None:
+            candidates = await self._title_candidates(corrected)
+        if not candidates:  # the costliest probe: any substring of the squashed title
+            expression = substring_expression(query)
+            if expression is not None:
+                candidates = await self._store.substring_titles(expression, CANDIDATES)
         titles = [paper.title for paper in candidates]
         return [candidates[i] for i in rank_titles(query, titles, limit)]
 
@@ -119,7 +121,8 @@ class LookupService:
         Whole words with the last one as a prefix (what is being typed) answer most
         queries; words regrouped against the title vocabulary find split or joined
         words (`deep seek` → `deepseek`); then every word as a prefix (a half-typed
-        earlier word); last, any substring of the squashed title.
+        earlier word). `suggest_titles` then corrects typos, and only then tries the
+        costliest probe, any substring of the squashed title.
         """
         found: dict[int, PaperSummary] = {}
 
@@ -137,8 +140,6 @@ class LookupService:
                 await probe(self._store.match_titles, match_expression(text, prefix="last"))
         if not found:
             await probe(self._store.match_titles, match_expression(query, prefix="all"))
-        if not found:  # the costliest: any substring of the squashed title
-            await probe(self._store.substring_titles, substring_expression(query))
         return list(found.values())
 
     async def _correct(self, query: str) -> str | None:
@@ -164,9 +165,14 @@ class LookupService:
         exact = match_expression(query, prefix="none")
         if exact is None:
             return []
-        if len(await self._store.search(exact, exact, SEARCH_PAGE_MIN)) < SEARCH_PAGE_MIN:
-            exact = match_expression(query, prefix="last") or exact
-        return await self._store.search(exact, exact, limit, offset)
+        ranked = await self._store.search_ids(exact)
+        if len(ranked) < SEARCH_PAGE_MIN:
+            prefixed = match_expression(query, prefix="last")
+            if prefixed is not None and prefixed != exact:
+                ranked = await self._store.search_ids(prefixed)
+        page = ranked[offset : offset + limit]
+        summaries = await self._store.summaries(page)
+        return [summaries[i] for i in page if i in summaries]
 
     async def by_tag(self, tag: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Papers with a tag, newest first; `#VQ`, `vq` and `VQ` are one tag."""

@@ -466,14 +466,14 @@ class Store(Database):
         )
         return [r[0] for r in rows]
 
-    async def search(
-        self, match: str, title_match: str, limit: int, offset: int = 0
-    ) -> list[PaperSummary]:
-        """Full-text hits: among the newest `SEARCH_WINDOW` matches, title hits first.
+    async def search_ids(self, match: str) -> list[int]:
+        """Full-text hits, best first: among the newest `SEARCH_WINDOW` matches, title hits
+        first, then the rest, each newest first.
 
         No BM25: on a million papers it reads each word's whole posting list on every
         query. For a notes archive "in the title, then newest" is the order people
-        expect anyway, and each query stays a bounded, newest-first index walk.
+        expect anyway, and each query stays a bounded, newest-first index walk. The same
+        expression runs on the title index (one column, so the same syntax works).
         """
         found = [
             r[0]
@@ -489,13 +489,10 @@ class Store(Database):
             for r in await self._rows(
                 "SELECT rowid FROM title_fts WHERE title_fts MATCH ? AND rowid >= ?"
                 " ORDER BY rowid DESC LIMIT ?",
-                (title_match, found[-1], SEARCH_WINDOW),
+                (match, found[-1], SEARCH_WINDOW),
             )
         }
-        ranked = [i for i in found if i in in_title] + [i for i in found if i not in in_title]
-        page = ranked[offset : offset + limit]
-        summaries = await self.summaries(page)
-        return [summaries[i] for i in page if i in summaries]
+        return [i for i in found if i in in_title] + [i for i in found if i not in in_title]
 
     async def papers_by_tag(self, tag: str, limit: int, offset: int = 0) -> list[PaperSummary]:
         """Papers carrying `tag` (normalised), newest first."""
