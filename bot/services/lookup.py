@@ -36,7 +36,7 @@ from bot.store import PaperSummary, Store, TagCount
 
 MAX_SUGGESTIONS = 25  # Discord's autocomplete limit.
 Probe = Callable[[str, int], Awaitable[list[PaperSummary]]]
-CANDIDATES = 100
+CANDIDATES = 50
 # Fewer whole-word hits than this and a search also matches word beginnings.
 SEARCH_PAGE_MIN = 10
 # Typed text opens the best title when it scores at least CONFIDENT (of 100) and leads
