@@ -13,9 +13,10 @@ import unicodedata
 from datetime import time
 
 # Zero-width and byte-order characters carry no meaning in notes or queries.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
 _HANGUL_RE = re.compile(f"[{_HANGUL}]")
+_HANGUL_RUN_RE = re.compile(f"[{_HANGUL}]+")
 # A word is a run of letters/digits of one script: Hangul runs and other runs are
 # split apart so `ViT에` indexes as `vit` + `에`.
 _WORD_RE = re.compile(f"[{_HANGUL}]+|[^\\W{_HANGUL}_]+")
@@ -40,12 +41,12 @@ def parse_hhmm(text: str) -> time | None:
 
 def nfc(text: str) -> str:
     """NFC form without invisible characters: notes written on macOS arrive as NFD."""
-    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
 
 
 def fold(text: str) -> str:
     """Comparison form: NFKC (full-width → ASCII), case-folded, invisibles removed."""
-    return unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold()
+    return unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text)).casefold()
 
 
 def has_hangul(text: str) -> bool:
@@ -70,15 +71,21 @@ def hangul_bigrams(word: str) -> list[str]:
     return [word[i : i + 2] for i in range(len(word) - 1)]
 
 
+def _bigram_run(match: re.Match[str]) -> str:
+    return " " + " ".join(hangul_bigrams(match[0])) + " "
+
+
 def index_form(text: str) -> str:
-    """The text as the full-text index stores it: words, Hangul as bigrams."""
-    out: list[str] = []
-    for word in words(text):
-        if is_hangul_word(word):
-            out.extend(hangul_bigrams(word))
-        else:
-            out.append(word)
-    return " ".join(out)
+    """The text as the full-text index stores it: words, Hangul as bigrams.
+
+    Hot on ingest (every paper's full text), so it stays in C-level regex calls:
+    ASCII text (most abstracts) is just its words; otherwise each Hangul run is
+    replaced by its bigrams first.
+    """
+    folded = fold(text)
+    if not folded.isascii():
+        folded = _HANGUL_RUN_RE.sub(_bigram_run, folded)
+    return " ".join(_WORD_RE.findall(folded))
 
 
 def squash(text: str) -> str:
