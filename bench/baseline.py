@@ -8,9 +8,10 @@ the title-words trigger included) and the COMMIT. Not timed, because it is exact
 the work SQLite cannot do for us: reading and parsing files, hashing, merging
 appearances into papers, index-form text, JSON, and the aiosqlite thread hop.
 
-Lookup baseline: the MATCH expression the service builds for the same query, run
-as a bare `SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? LIMIT 25` (no join,
-no ordering, no ranking); for tags, the bare index walk over `paper_tags`.
+Lookup baseline: the first MATCH expression the service builds for the same query,
+run bare (no join, no ordering, no ranking, no fallback probes): for `paper`, on the
+title index (`title_fts`); for `search`, on `paper_fts`; for tags, the bare index
+walk over `paper_tags`.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ TABLES: tuple[tuple[str, str, str], ...] = (
     ("tags", "tag, papers", "tag"),
     ("paper_links", "url, paper_id", "paper_id, url"),
     ("paper_fts", "rowid, title, authors, abstract, commentary", "rowid"),
+    ("title_fts", "rowid, title", "rowid"),
     ("title_trigram", "rowid, key", "rowid"),
     ("title_words", "id, word", "id"),  # its trigger fills title_words_trigram
 )
 
 TAG_SQL = "SELECT paper_id FROM paper_tags WHERE tag = ? ORDER BY last_date DESC LIMIT ?"
 MATCH_SQL = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? LIMIT 25"
+TITLE_MATCH_SQL = "SELECT rowid FROM title_fts WHERE title_fts MATCH ? LIMIT 25"
 
 
 def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import synth
-from bench.baseline import MATCH_SQL, TAG_SQL, connect
+from bench.baseline import MATCH_SQL, TAG_SQL, TITLE_MATCH_SQL, connect
 from bot.core.query import match_expression
 from bot.core.text import normalise_tag
 from bot.services.lookup import LookupService
@@ -169,9 +169,20 @@ def time_raw(db_path: Path, queries: list[Query]) -> dict[str, list[int]]:
             if query.op == "tag":
                 db.execute(TAG_SQL, (normalise_tag(query.text), 10)).fetchall()
                 return
-            column = "title" if query.op == "paper" else None
-            if (expression := match_expression(query.text, column=column)) is not None:
-                db.execute(MATCH_SQL, (expression,)).fetchall()
+            if query.op == "paper":
+                sql, expression = (
+                    TITLE_MATCH_SQL,
+                    TITLE_MATCH_SQL,
+                    match_expression(query.text, prefix="last"),
+                )
+            else:
+                sql, expression = (
+                    MATCH_SQL,
+                    TITLE_MATCH_SQL,
+                    match_expression(query.text, prefix="none"),
+                )
+            if expression is not None:
+                db.execute(sql, (expression,)).fetchall()
 
         for query in queries:
             run(query)

@@ -20,6 +20,31 @@ def paper_key(title: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryIndex:
+    """An entry's text in index form (Hangul as bigrams), one string per index column.
+
+    The costliest text work of an ingest; computed where parsing happens, in parallel.
+    """
+
+    title: str
+    authors: str
+    abstract: str
+    commentary: str
+
+
+def index_entry(entry: Entry) -> EntryIndex:
+    """The entry's index-form columns."""
+    authors = ", ".join(((entry.org,) if entry.org else ()) + entry.authors)
+    commentary = "\n".join(t for t in (entry.commentary_ko, entry.commentary_en) if t)
+    return EntryIndex(
+        index_form(entry.title),
+        index_form(authors),
+        index_form(entry.abstract or ""),
+        index_form(commentary),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Appearance:
     """An entry as it appears in one file on one day, at a 1-based position."""
 
@@ -27,6 +52,11 @@ class Appearance:
     date: date
     position: int
     entry: Entry
+    index: EntryIndex | None = None
+
+    def indexed(self) -> EntryIndex:
+        """The entry's index form, computed now if the parser did not provide it."""
+        return self.index or index_entry(self.entry)
 
     @property
     def key(self) -> str:
@@ -47,17 +77,12 @@ class PaperRecord:
     links: tuple[str, ...]
     first_date: date
     last_date: date
-    commentary: str
+    index: EntryIndex
 
     def index_columns(self) -> tuple[str, str, str, str]:
         """The full-text index's columns: title, authors, abstract, commentary."""
-        authors = ", ".join(((self.org,) if self.org else ()) + self.authors)
-        return (
-            index_form(self.title),
-            index_form(authors),
-            index_form(self.abstract or ""),
-            index_form(self.commentary),
-        )
+        ix = self.index
+        return ix.title, ix.authors, ix.abstract, ix.commentary
 
     def title_words(self) -> list[str]:
         """The title's words, for typo correction."""
@@ -68,21 +93,26 @@ def merge(appearances: Sequence[Appearance]) -> PaperRecord:
     """One paper from its appearances: latest wording wins, tags and links are unioned."""
     ordered = sorted(appearances, key=lambda a: (a.date, a.source, a.position))
     latest = ordered[-1].entry
-    abstract = next((a.entry.abstract for a in reversed(ordered) if a.entry.abstract), None)
+    with_abstract = next((a for a in reversed(ordered) if a.entry.abstract), None)
     tags = dict.fromkeys(tag for a in ordered for tag in a.entry.tags)
     links = dict.fromkeys(link for a in ordered for link in a.entry.links)
-    commentary = "\n".join(
-        text for a in ordered for text in (a.entry.commentary_ko, a.entry.commentary_en) if text
+    indexes = [a.indexed() for a in ordered]
+    # Index form is word by word, so the forms of the parts join to the form of the whole.
+    index = EntryIndex(
+        title=indexes[-1].title,
+        authors=indexes[-1].authors,
+        abstract=with_abstract.indexed().abstract if with_abstract else "",
+        commentary=" ".join(ix.commentary for ix in indexes if ix.commentary),
     )
     return PaperRecord(
         key=ordered[0].key,
         title=latest.title,
         authors=latest.authors,
         org=latest.org,
-        abstract=abstract,
+        abstract=with_abstract.entry.abstract if with_abstract else None,
         tags=tuple(tags),
         links=tuple(links),
         first_date=ordered[0].date,
         last_date=ordered[-1].date,
-        commentary=commentary,
+        index=index,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.notes import Problem, parse_bytes
+from bot.core.papers import index_entry
 from bot.store import FileState, IngestChanges, SourceFile, Store
 
 NOTES_SUFFIXES = (".txt", ".md")
@@ -79,6 +80,7 @@ def read_source(path: Path, source: str) -> SourceFile:
         mtime_ns=stat.st_mtime_ns,
         days=parsed.days,
         problems=parsed.problems,
+        index=tuple(index_entry(e) for day in parsed.days for e in day.entries),
     )
 
 

@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.core.notes import Day, Entry, Problem
-from bot.core.papers import Appearance, PaperRecord, merge
+from bot.core.papers import Appearance, EntryIndex, PaperRecord, merge
 from bot.store.base import Database
 from bot.store.digests import DigestStore
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -59,6 +60,8 @@ class SourceFile:
     mtime_ns: int
     days: Sequence[Day]
     problems: Sequence[Problem]
+    # Index form of every entry, in order (days, then entries); empty: computed later.
+    index: Sequence[EntryIndex] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +238,9 @@ class Store(Database):
                 [(s,) for s in sources],
             )
             new = [
-                Appearance(f.source, day.date, position, entry)
+                Appearance(f.source, day.date, position, entry, ix)
                 for f in files
-                for day in f.days
-                for position, entry in enumerate(day.entries, start=1)
+                for (day, position, entry), ix in zip_longest(_entries(f), f.index)
             ]
             await self._db.executemany(
                 "INSERT OR IGNORE INTO batch_keys VALUES (?)", [(a.key,) for a in new]
@@ -765,6 +767,10 @@ class Store(Database):
             (json.dumps(list(paper_ids)),),
         )
         return {row[0]: _summary(row) for row in rows}
+
+
+def _entries(f: SourceFile) -> list[tuple[Day, int, Entry]]:
+    return [(d, i, e) for d in f.days for i, e in enumerate(d.entries, start=1)]
 
 
 def _appearance(row: Sequence[Any]) -> Appearance:
