@@ -170,17 +170,11 @@ def time_raw(db_path: Path, queries: list[Query]) -> dict[str, list[int]]:
                 db.execute(TAG_SQL, (normalise_tag(query.text), 10)).fetchall()
                 return
             if query.op == "paper":
-                sql, expression = (
-                    TITLE_MATCH_SQL,
-                    TITLE_MATCH_SQL,
-                    match_expression(query.text, prefix="last"),
-                )
+                sql = TITLE_MATCH_SQL
+                expression = match_expression(query.text, prefix="last")
             else:
-                sql, expression = (
-                    MATCH_SQL,
-                    TITLE_MATCH_SQL,
-                    match_expression(query.text, prefix="none"),
-                )
+                sql = MATCH_SQL
+                expression = match_expression(query.text, prefix="none")
             if expression is not None:
                 db.execute(sql, (expression,)).fetchall()
 
