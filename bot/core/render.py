@@ -8,6 +8,7 @@ the per-message limits allow. Adapters turn `Embed.to_dict()` into discord.Embed
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import zlib
@@ -17,6 +18,7 @@ from datetime import date
 from typing import Any, Literal
 from urllib.parse import quote_plus
 
+from bot.core.notes import Entry
 from bot.core.text import ARXIV_ABS, extract_urls
 
 # Discord's limits (docs: resources/message, "Embed Limits").
@@ -237,6 +239,31 @@ class PaperView:
     position: int
     total: int
     earlier: tuple[Earlier, ...] = field(default=())
+
+    @classmethod
+    def of(
+        cls,
+        entry: Entry,
+        day: dt.date,
+        position: int,
+        total: int,
+        earlier: Sequence[tuple[dt.date, str]] = (),
+    ) -> PaperView:
+        """The view of one notes entry at its place in a day."""
+        return cls(
+            title=entry.title,
+            authors=entry.authors,
+            org=entry.org,
+            abstract=entry.abstract,
+            commentary_ko=entry.commentary_ko,
+            commentary_en=entry.commentary_en,
+            tags=entry.tags,
+            links=entry.links,
+            date=day,
+            position=position,
+            total=total,
+            earlier=tuple(Earlier(d, title) for d, title in earlier),
+        )
 
 
 def labels_for(language: Language) -> dict[str, str]:

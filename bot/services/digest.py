@@ -20,7 +20,6 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 
 from bot.core.render import (
     LANGUAGES,
-    Earlier,
     Language,
     Message,
     PaperView,
@@ -133,24 +132,8 @@ class DigestComposer:
         entries = await self._store.day_entries(day)
         views = []
         for position, item in enumerate(entries, start=1):
-            e = item.appearance.entry
             earlier = await self._store.earlier_papers(item.paper_id, day)
-            views.append(
-                PaperView(
-                    title=e.title,
-                    authors=e.authors,
-                    org=e.org,
-                    abstract=e.abstract,
-                    commentary_ko=e.commentary_ko,
-                    commentary_en=e.commentary_en,
-                    tags=e.tags,
-                    links=e.links,
-                    date=day,
-                    position=position,
-                    total=len(entries),
-                    earlier=tuple(Earlier(d, t) for d, t in earlier),
-                )
-            )
+            views.append(PaperView.of(item.appearance.entry, day, position, len(entries), earlier))
         return views
 
     async def render(

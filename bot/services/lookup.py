@@ -29,7 +29,7 @@ from bot.core.query import (
     title_score,
     trigram_any_expression,
 )
-from bot.core.render import LANGUAGES, Earlier, Language, PaperView
+from bot.core.render import LANGUAGES, Language, PaperView
 from bot.core.snippet import snippet
 from bot.core.text import fold, normalise_tag
 from bot.store import PaperSummary, Store, TagCount
@@ -76,22 +76,8 @@ class Hit:
 def view_of(
     appearance: Appearance, position: int, total: int, earlier: list[tuple[date, str]]
 ) -> PaperView:
-    """The renderer's view of one entry."""
-    e = appearance.entry
-    return PaperView(
-        title=e.title,
-        authors=e.authors,
-        org=e.org,
-        abstract=e.abstract,
-        commentary_ko=e.commentary_ko,
-        commentary_en=e.commentary_en,
-        tags=e.tags,
-        links=e.links,
-        date=appearance.date,
-        position=position,
-        total=total,
-        earlier=tuple(Earlier(d, title) for d, title in earlier),
-    )
+    """The renderer's view of one appearance."""
+    return PaperView.of(appearance.entry, appearance.date, position, total, earlier)
 
 
 class LookupService:
