@@ -373,6 +373,8 @@ class RestApi:
 
     async def create_message(self, call: Call) -> tuple[int, Any]:
         channel = self._channel(call)
+        if not channel.bot_can_send:
+            raise errors.missing_permissions()
         body = call.body or {}
         limits.require_something_to_send(body)
         # resources/message#create-message: with enforce_nonce, a nonce seen in the last few

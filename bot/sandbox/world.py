@@ -96,6 +96,9 @@ class SandboxConfig:
     text_channel_name: str = "papers"
     announcement_channel_id: int = 1_200_000_000_000_000_201
     announcement_channel_name: str = "announcements"
+    # A channel whose permission overwrite denies the bot Send Messages.
+    readonly_channel_id: int = 1_200_000_000_000_000_202
+    readonly_channel_name: str = "rules"
     moderator_role_id: int = 1_200_000_000_000_000_300
     bot_role_id: int = 1_200_000_000_000_000_301
     members: tuple[MemberSpec, ...] = (
@@ -140,6 +143,7 @@ class Channel:
     owner_id: int | None = None
     recipient_id: int | None = None
     auto_archive_duration: int = 1440
+    bot_can_send: bool = True  # False: a member overwrite denies the bot Send Messages
     created_at: str = field(default_factory=now_iso)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -181,6 +185,14 @@ class World:
                 config.announcement_channel_name,
                 config.guild_id,
                 1,
+            ),
+            config.readonly_channel_id: Channel(
+                config.readonly_channel_id,
+                GUILD_TEXT,
+                config.readonly_channel_name,
+                config.guild_id,
+                2,
+                bot_can_send=False,
             ),
         }
         self.members = {m.id: m for m in config.members}
@@ -279,6 +291,13 @@ class World:
                 return channel
         return None
 
+    def _overwrites(self, channel: Channel) -> list[dict[str, Any]]:
+        """resources/channel#overwrite-object: type 1 is a member overwrite."""
+        if channel.bot_can_send:
+            return []
+        bot_id = str(self.config.bot_user_id)
+        return [{"id": bot_id, "type": 1, "allow": "0", "deny": str(SEND_MESSAGES)}]
+
     def channel_payload(self, channel: Channel) -> dict[str, Any]:
         if channel.type == DM:
             return {
@@ -304,7 +323,7 @@ class World:
                 "position": channel.position,
                 "topic": None,
                 "nsfw": False,
-                "permission_overwrites": [],
+                "permission_overwrites": self._overwrites(channel),
                 "default_auto_archive_duration": 1440,
             }
         return {

@@ -212,3 +212,12 @@ async def test_an_edited_notes_file_edits_the_posted_message(
         assert [m["id"] for m in after] == [m["id"] for m in before]  # edited in place
         assert any(m.get("edited_timestamp") for m in after)
     assert await bot.stop() == 0
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_refused(user: SandboxClient) -> None:
+    answer = await user.command("digest-admin channel", {"channel": "rules"})
+    assert answer.ephemeral and "Send Messages" in answer.content
+    assert "Nothing was changed" in answer.content
+    status = await user.command("digest-admin status")
+    channel = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}["Channel"]
+    assert "rules" not in channel and str(1_200_000_000_000_000_202) not in channel

@@ -291,3 +291,12 @@ async def test_wrong_content_type_and_bad_json(api: Api, sandbox: Sandbox) -> No
         url, data="content=x", headers={**headers, "Content-Type": "text/plain"}
     ) as r:
         assert (r.status, (await r.json())["code"]) == (400, 50035)
+
+
+async def test_a_channel_denying_the_bot_send_messages_answers_403(api: Api) -> None:
+    """topics/permissions: a member overwrite denying SEND_MESSAGES → 403 50013."""
+    reply = await api("POST", "/channels/1200000000000000202/messages", {"content": "hi"})
+    assert reply.status == 403 and reply.body["code"] == 50013
+    channel = await api("GET", "/channels/1200000000000000202")
+    [overwrite] = channel.body["permission_overwrites"]
+    assert overwrite["type"] == 1 and int(overwrite["deny"]) & (1 << 11)
