@@ -49,3 +49,22 @@ def test_token_never_in_repr() -> None:
     assert "secret-token-value" not in repr(s)
     assert "secret-token-value" not in str(s)
     assert "Asia/Seoul" in repr(s)
+
+
+def test_token_is_redacted_from_log_lines_and_tracebacks() -> None:
+    import logging
+
+    from bot.adapters.logs import RedactingFormatter
+
+    formatter = RedactingFormatter("%(message)s", "%H:%M:%S", ["tok.en-value"])
+    try:
+        raise RuntimeError("login failed for tok.en-value")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "using %s", ("tok.en-value",), sys.exc_info()
+        )
+    text = formatter.format(record)
+    assert "tok.en-value" not in text
+    assert "RuntimeError: login failed for [redacted]" in text

@@ -5,35 +5,33 @@ from __future__ import annotations
 import logging
 
 
-class RedactSecrets(logging.Filter):
+class RedactingFormatter(logging.Formatter):
     """Replace secrets (the bot token) wherever they would appear in a log line.
 
-    discord.py never logs the token, but an exception message or a debug dump of a
-    request might; this keeps it out of journals either way.
+    discord.py never logs the token, but an exception message, a traceback or a
+    debug dump of a request might. Redacting the finished text covers all of them.
     """
 
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
+    def __init__(self, fmt: str, datefmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt, datefmt)
         self._secrets = [s for s in secrets if s]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place; never drops it."""
-        if self._secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, "[redacted]")
-                record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted line (traceback included) with every secret replaced."""
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def setup_logging(level: str, secrets: list[str] | None = None) -> None:
-    """Log to stderr at `level`, with secrets redacted from every handler's output."""
+    """Log to stderr at `level`, with secrets redacted from every line."""
     handler = logging.StreamHandler()
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+        RedactingFormatter(
+            "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S", secrets or []
+        )
     )
-    handler.addFilter(RedactSecrets(secrets or []))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -24,11 +24,7 @@ from bot.core.text import ARXIV_ABS, extract_urls
 # Discord's limits (docs: resources/message, "Embed Limits").
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
-FIELDS_MAX = 25
-FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
-FOOTER_MAX = 2048
-AUTHOR_MAX = 256
 EMBEDS_PER_MESSAGE = 10
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000

@@ -369,12 +369,3 @@ class DigestStore(Database):
     async def channels(self) -> list[int]:
         """Every channel that ever had a digest."""
         return [r[0] for r in await self._rows("SELECT channel_id FROM digest_channels")]
-
-    async def posted_days(self, channel_id: int) -> list[date]:
-        """Days whose digest is complete in a channel, oldest first."""
-        rows = await self._rows(
-            "SELECT day FROM digests WHERE channel_id = ? AND completed_at IS NOT NULL"
-            " ORDER BY day",
-            (channel_id,),
-        )
-        return [date.fromisoformat(r[0]) for r in rows]

@@ -27,6 +27,7 @@ from bot.services.digest import DigestDefaults, DigestService, Effective
 log = logging.getLogger(__name__)
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
+KNOWN_TIMEZONES = frozenset(TIMEZONES)
 AUTOCOMPLETE_MAX = 25
 
 
@@ -142,7 +143,7 @@ class DigestAdmin(
         parsed = parse_hhmm(time)
         if parsed is None:
             raise UserFacingError(t("admin.bad_time", locale, value=time))
-        if timezone is not None and timezone not in zoneinfo.available_timezones():
+        if timezone is not None and timezone not in KNOWN_TIMEZONES:
             raise UserFacingError(t("admin.bad_timezone", locale, value=timezone))
         assert interaction.guild_id is not None
         values: dict[str, str] = {"digest_time": parsed.strftime("%H:%M")}
