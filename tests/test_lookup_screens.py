@@ -57,9 +57,9 @@ async def test_paper_detail_is_numbered_as_in_its_digest(seeded_store: Store) ->
     lookup = LookupService(seeded_store)
     detail = await lookup.paper(await paper_id(seeded_store, "samba"))
     assert detail is not None
-    assert detail.view.title.startswith("Samba") and detail.view.date == date(2024, 6, 12)
+    assert detail.view.entry.title.startswith("Samba") and detail.view.date == date(2024, 6, 12)
     views = await DigestComposer(seeded_store).views(date(2024, 6, 12))
-    [same] = [v for v in views if v.title == detail.view.title]
+    [same] = [v for v in views if v.entry.title == detail.view.entry.title]
     assert (detail.view.position, detail.view.total) == (same.position, same.total)
     assert detail.other_days == ()
     assert await lookup.paper(10**9) is None
@@ -75,7 +75,9 @@ async def test_a_paper_noted_on_two_days_shows_the_latest(store: Store, tmp_path
     lookup = LookupService(store)
     detail = await lookup.paper(await paper_id(store, "twice noted"))
     assert detail is not None and detail.view.date == date(2024, 3, 4)
-    assert detail.view.commentary_ko == "두 번째 노트." and detail.other_days == (date(2024, 1, 2),)
+    assert detail.view.entry.commentary_ko == "두 번째 노트." and detail.other_days == (
+        date(2024, 1, 2),
+    )
     page = await screens_for(store).render(Screen(Kind.PAPER, str(detail.id)), EN)
     assert page.content == "Also in your notes on 2024-01-02."
 
@@ -94,7 +96,7 @@ async def test_typed_titles_open_the_paper(seeded_store: Store, typed: str, open
     found = await LookupService(seeded_store).find_paper(typed)
     assert found.paper_id is not None
     detail = await LookupService(seeded_store).paper(found.paper_id)
-    assert detail is not None and detail.view.title.startswith(opens)
+    assert detail is not None and detail.view.entry.title.startswith(opens)
 
 
 async def test_a_weak_match_asks_did_you_mean(seeded_store: Store) -> None:

@@ -6,6 +6,7 @@ written from Discord's documentation independently of the renderer's constants.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -33,21 +34,7 @@ DAY = date(2024, 6, 18)
 
 
 def view_of(entry: Entry, position: int = 1, total: int = 1, **changes: object) -> PaperView:
-    fields = {
-        "title": entry.title,
-        "authors": entry.authors,
-        "org": entry.org,
-        "abstract": entry.abstract,
-        "commentary_ko": entry.commentary_ko,
-        "commentary_en": entry.commentary_en,
-        "tags": entry.tags,
-        "links": entry.links,
-        "date": DAY,
-        "position": position,
-        "total": total,
-    }
-    fields.update(changes)
-    return PaperView(**fields)  # type: ignore[arg-type]
+    return PaperView.of(replace(entry, **changes), DAY, position, total)
 
 
 def assert_valid(messages: list[Message]) -> None:
@@ -104,7 +91,7 @@ def test_long_commentary_continues_in_next_embed_and_loses_nothing(seeds: Path) 
 
 
 def test_extremes_render_within_limits() -> None:
-    extreme = PaperView(
+    entry = Entry(
         title="T" * 1000,
         authors=tuple(f"Author Number{i}" for i in range(300)),
         org="O" * 300,
@@ -113,11 +100,9 @@ def test_extremes_render_within_limits() -> None:
         commentary_en="e " * 10_000,
         tags=tuple(f"tag{i}" for i in range(300)),
         links=tuple(f"https://example.com/{i}/{'x' * 50}" for i in range(100)),
-        date=DAY,
-        position=1,
-        total=1,
-        earlier=tuple(Earlier(DAY, "E" * 300) for _ in range(20)),
+        line=1,
     )
+    extreme = PaperView(entry, DAY, 1, 1, tuple(Earlier(DAY, "E" * 300) for _ in range(20)))
     for language in ("ko", "en", "both"):
         embeds = paper_embeds(extreme, language)  # type: ignore[arg-type]
         assert embeds[0].title and embeds[0].title.endswith(ELLIPSIS)
@@ -194,18 +179,7 @@ def test_any_paper_renders_within_limits(
     tags: list[str],
     count: int,
 ) -> None:
-    view = PaperView(
-        title=title,
-        authors=tuple(authors),
-        org=None,
-        abstract=abstract,
-        commentary_ko=ko,
-        commentary_en=en,
-        tags=tuple(tags),
-        links=(),
-        date=DAY,
-        position=1,
-        total=count,
-    )
+    entry = Entry(title, tuple(authors), None, abstract, ko, en, tuple(tags), (), 1)
+    view = PaperView(entry, DAY, 1, count)
     for language in ("ko", "en", "both"):
         assert_valid(digest_messages(DAY, [view] * count, language))  # type: ignore[arg-type]

@@ -221,16 +221,9 @@ class Earlier:
 
 @dataclass(frozen=True, slots=True)
 class PaperView:
-    """Everything the renderer needs about one paper on one day."""
+    """Everything the renderer needs about one paper on one day: the entry and its place."""
 
-    title: str
-    authors: tuple[str, ...]
-    org: str | None
-    abstract: str | None
-    commentary_ko: str
-    commentary_en: str
-    tags: tuple[str, ...]
-    links: tuple[str, ...]
+    entry: Entry
     date: date
     position: int
     total: int
@@ -246,20 +239,7 @@ class PaperView:
         earlier: Sequence[tuple[dt.date, str]] = (),
     ) -> PaperView:
         """The view of one notes entry at its place in a day."""
-        return cls(
-            title=entry.title,
-            authors=entry.authors,
-            org=entry.org,
-            abstract=entry.abstract,
-            commentary_ko=entry.commentary_ko,
-            commentary_en=entry.commentary_en,
-            tags=entry.tags,
-            links=entry.links,
-            date=day,
-            position=position,
-            total=total,
-            earlier=tuple(Earlier(d, title) for d, title in earlier),
-        )
+        return cls(entry, day, position, total, tuple(Earlier(d, t) for d, t in earlier))
 
 
 def labels_for(language: Language) -> dict[str, str]:
@@ -269,7 +249,7 @@ def labels_for(language: Language) -> dict[str, str]:
 
 def commentary(view: PaperView, language: Language) -> str:
     """The commentary in the chosen language, falling back to what exists."""
-    ko, en = view.commentary_ko.strip(), view.commentary_en.strip()
+    ko, en = view.entry.commentary_ko.strip(), view.entry.commentary_en.strip()
     if language == "ko":
         return ko or en
     if language == "en":
@@ -279,8 +259,8 @@ def commentary(view: PaperView, language: Language) -> str:
 
 def paper_url(view: PaperView) -> str:
     """The paper's own arXiv link when the abstract gives one, else an arXiv title search."""
-    own = [url for url in extract_urls(view.abstract or "") if url.startswith(ARXIV_ABS)]
-    return own[0] if own else arxiv_title_search(view.title)
+    own = [url for url in extract_urls(view.entry.abstract or "") if url.startswith(ARXIV_ABS)]
+    return own[0] if own else arxiv_title_search(view.entry.title)
 
 
 def _link_lines(links: Sequence[str], limit: int) -> str:
@@ -298,31 +278,33 @@ def _link_lines(links: Sequence[str], limit: int) -> str:
 
 def paper_embeds(view: PaperView, language: Language = "both") -> list[Embed]:
     """One paper as embeds: the main one, plus continuations for a long commentary."""
+    e = view.entry
     label = labels_for(language)
     lang = "ko" if language == "ko" else "en"
-    colour = tag_colour(view.tags[0] if view.tags else None)
+    colour = tag_colour(e.tags[0] if e.tags else None)
     footer = f"{view.date.isoformat()} · {view.position}/{view.total}"
     fields: list[EmbedField] = []
-    if view.authors:
+    if e.authors:
         fields.append(
             EmbedField(
-                label["authors"], shorten_authors(view.authors, view.org, lang, FIELD_VALUE_MAX)
+                label["authors"],
+                shorten_authors(e.authors, e.org, lang, FIELD_VALUE_MAX),
             )
         )
-    if view.tags:
+    if e.tags:
         fields.append(
-            EmbedField(label["tags"], truncate(" ".join(f"#{t}" for t in view.tags), 1024), True)
+            EmbedField(label["tags"], truncate(" ".join(f"#{t}" for t in e.tags), 1024), True)
         )
-    if view.abstract:
-        fields.append(EmbedField(label["abstract"], truncate(view.abstract, FIELD_VALUE_MAX)))
-    if view.links:
-        fields.append(EmbedField(label["links"], _link_lines(view.links, FIELD_VALUE_MAX)))
+    if e.abstract:
+        fields.append(EmbedField(label["abstract"], truncate(e.abstract, FIELD_VALUE_MAX)))
+    if e.links:
+        fields.append(EmbedField(label["links"], _link_lines(e.links, FIELD_VALUE_MAX)))
     if view.earlier:
         lines = [f"{e.date.isoformat()} · {e.title}" for e in view.earlier]
         fields.append(EmbedField(label["earlier"], truncate("\n".join(lines), FIELD_VALUE_MAX)))
     # Discord rejects an empty field value, and notes can hold whitespace-only text.
     fields = [f for f in fields if f.value.strip()]
-    title = truncate(view.title, TITLE_MAX)
+    title = truncate(e.title, TITLE_MAX)
     used = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)
     text = commentary(view, language)
@@ -402,7 +384,7 @@ def digest_messages(
     header: bool = True,
 ) -> list[Message]:
     """A whole day's digest in the `full` style: header, then one embed group per paper."""
-    tags = list(dict.fromkeys(tag for v in views for tag in v.tags))
+    tags = list(dict.fromkeys(tag for v in views for tag in v.entry.tags))
     lead = digest_header(day, len(views), tags, language, late) if header else None
     return pack([paper_embeds(v, language) for v in views], content=lead)
 
@@ -411,11 +393,11 @@ def compact_messages(
     day: date, views: Sequence[PaperView], language: Language = "both", late: bool = False
 ) -> list[Message]:
     """The `compact` style's lead: one line per paper (full embeds go in a thread)."""
-    tags = list(dict.fromkeys(tag for v in views for tag in v.tags))
+    tags = list(dict.fromkeys(tag for v in views for tag in v.entry.tags))
     header = digest_header(day, len(views), tags, language, late)
     lines = [
-        f"{v.position}. [{truncate(v.title, 150)}]({paper_url(v)})"
-        + (f" — {' '.join('#' + t for t in v.tags[:3])}" if v.tags else "")
+        f"{v.position}. [{truncate(v.entry.title, 150)}]({paper_url(v)})"
+        + (f" — {' '.join('#' + t for t in v.entry.tags[:3])}" if v.entry.tags else "")
         for v in views
     ]
     chunks = split_text("\n".join(lines), DESCRIPTION_MAX)
