@@ -33,15 +33,19 @@ async def test_about_answers_with_an_ephemeral_embed(user: SandboxClient) -> Non
     assert await user.messages("papers") == []  # ephemeral: nothing visible in the channel
 
 
-async def test_a_dropped_gateway_connection_is_resumed(user: SandboxClient) -> None:
-    assert await user.drop_gateway() == 1
+async def resumed(user: SandboxClient) -> None:
+    """Wait until the bot's one session has resumed once and is connected again."""
     for _ in range(200):
         [session] = (await user.state())["sessions"]
         if session["resumes"] == 1 and session["connected"]:
-            break
+            return
         await asyncio.sleep(0.05)
-    else:
-        raise AssertionError(f"the bot did not resume: {session}")
+    raise AssertionError(f"the bot did not resume: {session}")
+
+
+async def test_a_dropped_gateway_connection_is_resumed(user: SandboxClient) -> None:
+    assert await user.drop_gateway() == 1
+    await resumed(user)
     answer = await user.command("about")
     assert answer.answered
 
@@ -82,13 +86,7 @@ async def test_gateway_close_4004_exits_non_zero(sandbox: Sandbox, tmp_path: Pat
 
 async def test_a_reconnect_request_is_followed_by_resume(user: SandboxClient) -> None:
     await user.request_reconnect()  # op 7, as Discord sends before moving a session
-    for _ in range(200):
-        [session] = (await user.state())["sessions"]
-        if session["resumes"] == 1 and session["connected"]:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError(f"the bot did not resume: {session}")
+    await resumed(user)
 
 
 async def test_the_digest_is_posted_with_embeds(user: SandboxClient) -> None:
