@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.ingest import ingest
-from bot.store import SourceFile, Store, StoreError
+from bot.store import IngestChanges, SourceFile, Store, StoreError
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT
 
@@ -146,12 +146,12 @@ import asyncio, os, sys
 from pathlib import Path
 from bot.services.ingest import ingest
 from bot.store import Store
-from bot.store.store import Store as Impl
+from bot.store.replace import Replacement
 
 async def crash(self, records):
     os._exit(9)  # the process dies mid-transaction, as on SIGKILL or power loss
 
-Impl._insert_derived = crash
+Replacement._insert_derived = crash
 
 async def main():
     async with Store.open(sys.argv[1]) as store:
@@ -226,3 +226,63 @@ async def test_parallel_parsing_gives_the_same_store(
         report = await ingest(store, seeds)
         assert report.changes.added == 37
         assert (await store.stats()).tags == 24
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every ingest table's content, with paper ids replaced by paper keys."""
+    queries = {
+        "files": "SELECT source, sha256, size, problems FROM files",
+        "appearances": "SELECT source, date, position, line, paper_key, title, authors, org,"
+        " abstract, commentary_ko, commentary_en, tags, links FROM appearances",
+        "papers": "SELECT key, title, authors, org, abstract, tags, links, first_date, last_date"
+        " FROM papers",
+        "paper_tags": "SELECT t.tag, t.last_date, p.key FROM paper_tags t JOIN papers p"
+        " ON p.id = t.paper_id",
+        "tags": "SELECT tag, papers FROM tags",
+        "paper_links": "SELECT l.url, p.key FROM paper_links l JOIN papers p ON p.id = l.paper_id",
+        "paper_fts": "SELECT p.key, f.title, f.authors, f.abstract, f.commentary FROM paper_fts f"
+        " JOIN papers p ON p.id = f.rowid",
+        "title_fts": "SELECT p.key, f.title FROM title_fts f JOIN papers p ON p.id = f.rowid",
+        "title_trigram": "SELECT p.key, f.key FROM title_trigram f JOIN papers p ON p.id = f.rowid",
+        "title_words": "SELECT word FROM title_words",
+    }
+    with sqlite3.connect(path) as raw:
+        return {name: sorted(raw.execute(sql).fetchall()) for name, sql in queries.items()}
+
+
+async def test_ingest_in_chunks_gives_the_same_store_and_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file per chunk (in the process pool) against one batch: a paper noted on several
+    days is merged across chunks, edited, and loses a day, with the same counts."""
+    import bot.services.ingest as ingest_module
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for day in range(1, 9):
+        papers = [(f"Paper {day}", "solo"), ("Recurring Paper", f"t{day % 3}")]
+        write_day(notes, f"{day:02}.txt", f"2024-06-{day:02}", *papers)
+    whole, chunked = tmp_path / "whole.sqlite3", tmp_path / "chunked.sqlite3"
+
+    async def both() -> tuple[IngestChanges, IngestChanges]:
+        async with Store.open(whole) as store:
+            one = await ingest(store, notes)
+        with monkeypatch.context() as patch:
+            patch.setattr(ingest_module, "PARALLEL_FROM", 2)
+            patch.setattr(ingest_module, "CHUNK_BYTES", 1)
+            patch.setattr(ingest_module, "TASK_FILES", 1)
+            async with Store.open(chunked) as store:
+                many = await ingest(store, notes)
+        assert snapshot(whole) == snapshot(chunked)
+        return one.changes, many.changes
+
+    one, many = await both()
+    assert one == many
+    assert (one.added, len(one.days)) == (9, 8)
+    write_day(notes, "03.txt", "2024-06-03", ("Paper 3", "solo"), ("Recurring Paper", "edited"))
+    write_day(notes, "09.txt", "2024-06-09", ("Recurring Paper", "late"))
+    (notes / "05.txt").unlink()
+    (notes / "06.txt").write_text("2024-06-06\n")
+    one, many = await both()
+    assert one == many
+    assert (one.added, one.updated, one.removed) == (0, 1, 2)

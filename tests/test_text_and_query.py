@@ -9,12 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.query import match_expression, quote, substring_expression, title_score
-from bot.core.text import extract_urls, index_form, normalise_tag, normalise_url, squash, words
-
-
-def test_index_form_splits_scripts_and_bigrams_hangul() -> None:
-    assert index_form("ViT에 코드북을") == "vit 에 코드 드북 북을"
-    assert index_form("Ｃｏｄｅ") == "code"
+from bot.core.text import extract_urls, normalise_tag, normalise_url, squash, words
 
 
 def test_words_and_squash() -> None:

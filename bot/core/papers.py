@@ -21,11 +21,12 @@ def paper_key(title: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EntryIndex:
-    """An entry's text in index form (Hangul as bigrams), one string per index column.
+    """An entry's paper key and its text in index form, one string per index column.
 
     The costliest text work of an ingest; computed where parsing happens, in parallel.
     """
 
+    key: str
     title: str
     authors: str
     abstract: str
@@ -37,6 +38,7 @@ def index_entry(entry: Entry) -> EntryIndex:
     authors = ", ".join(((entry.org,) if entry.org else ()) + entry.authors)
     commentary = "\n".join(t for t in (entry.commentary_ko, entry.commentary_en) if t)
     return EntryIndex(
+        paper_key(entry.title),
         index_form(entry.title),
         index_form(authors),
         index_form(entry.abstract or ""),
@@ -61,7 +63,7 @@ class Appearance:
     @property
     def key(self) -> str:
         """The paper this entry is about."""
-        return paper_key(self.entry.title)
+        return self.index.key if self.index is not None else paper_key(self.entry.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +99,9 @@ def merge(appearances: Sequence[Appearance]) -> PaperRecord:
     tags = dict.fromkeys(tag for a in ordered for tag in a.entry.tags)
     links = dict.fromkeys(link for a in ordered for link in a.entry.links)
     indexes = [a.indexed() for a in ordered]
-    # Index form is word by word, so the forms of the parts join to the form of the whole.
+    # The index tokenizes word by word, so the forms of the parts join to that of the whole.
     index = EntryIndex(
+        key=indexes[-1].key,
         title=indexes[-1].title,
         authors=indexes[-1].authors,
         abstract=with_abstract.indexed().abstract if with_abstract else "",

@@ -21,6 +21,7 @@ _HANGUL_RUN_RE = re.compile(f"[{_HANGUL}]+")
 # split apart so `ViT에` indexes as `vit` + `에`.
 _WORD_RE = re.compile(f"[{_HANGUL}]+|[^\\W{_HANGUL}_]+")
 _SQUASH_RE = re.compile(r"[\W_]+")
+_NON_WORD_RE = re.compile(f"[^\\w\\s\\x00-\\x7f{_HANGUL}]")
 _URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"'`]+", re.IGNORECASE)
 _ARXIV_RE = re.compile(
     r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
@@ -76,16 +77,17 @@ def _bigram_run(match: re.Match[str]) -> str:
 
 
 def index_form(text: str) -> str:
-    """The text as the full-text index stores it: words, Hangul as bigrams.
+    """The text as the full-text index takes it: Hangul runs as syllable bigrams.
 
-    Hot on ingest (every paper's full text), so it stays in C-level regex calls:
-    ASCII text (most abstracts) is just its words; otherwise each Hangul run is
-    replaced by its bigrams first.
+    Hot on ingest (every paper's full text), so it does only what FTS5's unicode61
+    tokenizer cannot: NFKC (full-width letters, compatibility jamo), the bigrams, and
+    separating at the non-ASCII characters the tokenizer's Unicode 6.1 tables keep in
+    words but `words` does not (newer emoji, private use). Splitting, case and
+    diacritics are the tokenizer's, so ASCII text (most abstracts) passes as it is.
     """
-    folded = fold(text)
-    if not folded.isascii():
-        folded = _HANGUL_RUN_RE.sub(_bigram_run, folded)
-    return " ".join(_WORD_RE.findall(folded))
+    if text.isascii():
+        return text
+    return _HANGUL_RUN_RE.sub(_bigram_run, _NON_WORD_RE.sub(" ", fold(text)))
 
 
 def squash(text: str) -> str:

@@ -1,12 +1,10 @@
 """Store layer: the aiosqlite database (schema, migrations, FTS). No Discord here."""
 
 from bot.store.digests import ChannelState, Delivery, DigestRow, GuildRow
+from bot.store.replace import FileState, IngestChanges, SourceFile
 from bot.store.store import (
     DayEntry,
-    FileState,
-    IngestChanges,
     PaperSummary,
-    SourceFile,
     Store,
     StoreError,
     StoreStats,

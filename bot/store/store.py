@@ -1,7 +1,6 @@
 """The aiosqlite store: all SQL lives here, behind typed async methods.
 
-Ingest is one transaction per batch (a crash leaves the previous state), papers
-are re-derived only for the titles a batch touched, and every query takes its
+Ingest batches are written by `bot.store.replace`; every query here takes its
 user-derived parts as parameters: MATCH expressions come from `bot.core.query`,
 which quotes every word.
 """
@@ -9,20 +8,27 @@ which quotes every word.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from itertools import zip_longest
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.core.notes import Day, Entry, Problem
-from bot.core.papers import Appearance, EntryIndex, PaperRecord, merge
+from bot.core.notes import Problem
+from bot.core.papers import Appearance
 from bot.store.base import Database
 from bot.store.digests import DigestStore
+from bot.store.replace import (
+    SCRATCH,
+    FileState,
+    IngestChanges,
+    Replacement,
+    SourceFile,
+    appearance_from_row,
+)
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # How many of the newest full-text matches a search ranks and pages through; bounds
@@ -39,39 +45,6 @@ EARLIER_BATCH_MAX = 2048  # then only the rarest tags are looked at (`_earlier_t
 
 class StoreError(RuntimeError):
     """The database cannot be used as is (e.g. written by a newer version)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FileState:
-    """What the store knows of a notes file, to skip unchanged ones."""
-
-    sha256: str
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """A notes file read and parsed, ready to replace its previous contents."""
-
-    source: str
-    sha256: str
-    size: int
-    mtime_ns: int
-    days: Sequence[Day]
-    problems: Sequence[Problem]
-    # Index form of every entry, in order (days, then entries); empty: computed later.
-    index: Sequence[EntryIndex] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class IngestChanges:
-    """What one ingest batch changed, in papers, and which days of notes it touched."""
-
-    added: int
-    updated: int
-    removed: int
-    days: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,25 +97,6 @@ def _summary(row: Sequence[Any]) -> PaperSummary:
     return PaperSummary(row[0], row[1], date.fromisoformat(row[2]), tuple(json.loads(row[3])))
 
 
-def _entry_row(item: Appearance, source: str) -> tuple[Any, ...]:
-    e = item.entry
-    return (
-        source,
-        item.date.isoformat(),
-        item.position,
-        e.line,
-        item.key,
-        e.title,
-        json.dumps(e.authors, ensure_ascii=False),
-        e.org,
-        e.abstract,
-        e.commentary_ko,
-        e.commentary_en,
-        json.dumps(e.tags, ensure_ascii=False),
-        json.dumps(e.links, ensure_ascii=False),
-    )
-
-
 class Store(Database):
     """The library's SQLite database. Open with `Store.open` (an async context manager)."""
 
@@ -164,16 +118,7 @@ class Store(Database):
             await db.execute("PRAGMA busy_timeout = 5000")
             store = cls(db)
             await store._migrate()
-            # Per-connection scratch space for ingest batches.
-            await db.executescript(
-                """
-                CREATE TEMP TABLE batch_keys(key TEXT PRIMARY KEY);
-                CREATE TEMP TABLE batch_tags(tag TEXT PRIMARY KEY);
-                CREATE TEMP TABLE batch_sources(source TEXT PRIMARY KEY);
-                CREATE TEMP VIEW batch_ids AS
-                    SELECT id FROM papers WHERE key IN (SELECT key FROM batch_keys);
-                """
-            )
+            await db.executescript(SCRATCH)  # per-connection scratch space for ingest
             yield store
         finally:
             await db.close()
@@ -217,177 +162,23 @@ class Store(Database):
             for line, message in json.loads(problems)
         ]
 
-    async def touch_files(self, states: dict[str, FileState]) -> None:
-        """Record new size/mtime for files whose content did not change."""
+    @asynccontextmanager
+    async def replacing(self) -> AsyncIterator[Replacement]:
+        """One ingest transaction: feed it files (in chunks as they are parsed); its
+        `changes` are set when the block ends, and a failure rolls everything back."""
         async with self._transaction():
-            await self._db.executemany(
-                "UPDATE files SET size = ?, mtime_ns = ? WHERE source = ?",
-                [(s.size, s.mtime_ns, source) for source, s in states.items()],
-            )
+            batch = Replacement(self)
+            await batch.start()
+            yield batch
+            await batch.finish()
 
     async def replace_files(
         self, files: Sequence[SourceFile], removed: Sequence[str] = ()
     ) -> IngestChanges:
         """Replace what `files` held and drop `removed` files, in one transaction."""
-        sources = [f.source for f in files] + list(removed)
-        async with self._transaction():
-            await self._db.execute("DELETE FROM batch_keys")
-            await self._db.executemany(
-                "INSERT OR IGNORE INTO batch_keys"
-                " SELECT paper_key FROM appearances WHERE source = ?",
-                [(s,) for s in sources],
-            )
-            new = [
-                Appearance(f.source, day.date, position, entry, ix)
-                for f in files
-                for (day, position, entry), ix in zip_longest(_entries(f), f.index)
-            ]
-            await self._db.executemany(
-                "INSERT OR IGNORE INTO batch_keys VALUES (?)", [(a.key,) for a in new]
-            )
-            await self._db.execute("DELETE FROM batch_sources")
-            await self._db.executemany(
-                "INSERT OR IGNORE INTO batch_sources VALUES (?)", [(s,) for s in sources]
-            )
-            old_days = await self._rows(
-                "SELECT DISTINCT date FROM appearances"
-                " WHERE paper_key IN (SELECT key FROM batch_keys)"
-            )
-            before = await self._fingerprints()
-            await self._db.executemany(
-                "DELETE FROM files WHERE source = ?", [(s,) for s in sources]
-            )
-            now = datetime.now(UTC).isoformat(timespec="seconds")
-            await self._db.executemany(
-                "INSERT INTO files (source, sha256, size, mtime_ns, ingested_at, problems)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        f.source,
-                        f.sha256,
-                        f.size,
-                        f.mtime_ns,
-                        now,
-                        json.dumps([[p.line, p.message] for p in f.problems], ensure_ascii=False),
-                    )
-                    for f in files
-                ],
-            )
-            await self._db.executemany(
-                "INSERT INTO appearances (source, date, position, line, paper_key, title,"
-                " authors, org, abstract, commentary_ko, commentary_en, tags, links)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_entry_row(a, a.source) for a in new],
-            )
-            await self._rebuild_papers(new)
-            after = await self._fingerprints(only=before.keys())
-            surviving = await self._scalar(
-                "SELECT count(*) FROM papers WHERE key IN (SELECT key FROM batch_keys)"
-            )
-        kept = [key for key in before if key in after]
-        days = {date.fromisoformat(row[0]) for row in old_days} | {a.date for a in new}
-        return IngestChanges(
-            added=surviving - len(kept),
-            updated=sum(before[key] != after[key] for key in kept),
-            removed=len(before) - len(kept),
-            days=tuple(sorted(days)),
-        )
-
-    async def _fingerprints(self, only: Iterable[str] | None = None) -> dict[str, str]:
-        """Per batch paper that exists, a digest of all its appearances (to tell updates).
-
-        Only papers with a row are read: on a first ingest that is none, not a million.
-        """
-        rows = await self._rows(
-            "SELECT paper_key, json_group_array(json_array(source, date, position, title,"
-            " authors, org, abstract, commentary_ko, commentary_en, tags, links))"
-            " FROM (SELECT * FROM appearances WHERE paper_key IN"
-            " (SELECT p.key FROM batch_keys k JOIN papers p ON p.key = k.key)"
-            " ORDER BY paper_key, date, source, position) GROUP BY paper_key"
-        )
-        wanted = None if only is None else set(only)
-        return {key: digest for key, digest in rows if wanted is None or key in wanted}
-
-    async def _rebuild_papers(self, new: Sequence[Appearance]) -> None:
-        """Re-derive papers, tags, links and indexes for the keys in `batch_keys`.
-
-        `new` are the batch's appearances (already inserted); only the other
-        appearances of the same papers are read back from the database.
-        """
-        # Statement by statement: executescript() would COMMIT the open transaction.
-        for statement in (
-            "DELETE FROM batch_tags",
-            "INSERT OR IGNORE INTO batch_tags SELECT tag FROM paper_tags"
-            " WHERE paper_id IN batch_ids",
-            "DELETE FROM paper_fts WHERE rowid IN batch_ids",
-            "DELETE FROM title_trigram WHERE rowid IN batch_ids",
-            "DELETE FROM title_fts WHERE rowid IN batch_ids",
-            "DELETE FROM paper_tags WHERE paper_id IN batch_ids",
-            "DELETE FROM paper_links WHERE paper_id IN batch_ids",
-        ):
-            await self._db.execute(statement)
-        await self._db.execute(
-            "DELETE FROM papers WHERE key IN (SELECT key FROM batch_keys) AND NOT EXISTS"
-            " (SELECT 1 FROM appearances a WHERE a.paper_key = papers.key)"
-        )
-        rows = await self._rows(
-            "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
-            " a.commentary_ko, a.commentary_en, a.tags, a.links FROM appearances a"
-            " WHERE a.paper_key IN (SELECT key FROM batch_keys)"
-            " AND a.source NOT IN (SELECT source FROM batch_sources)"
-        )
-        grouped: dict[str, list[Appearance]] = {}
-        for appearance in [*new, *map(_appearance, rows)]:
-            grouped.setdefault(appearance.key, []).append(appearance)
-        records = [merge(items) for items in grouped.values()]
-        await self._db.executemany(
-            "INSERT INTO papers (key, title, authors, org, abstract, tags, links, first_date,"
-            " last_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
-            " title = excluded.title, authors = excluded.authors, org = excluded.org,"
-            " abstract = excluded.abstract, tags = excluded.tags, links = excluded.links,"
-            " first_date = excluded.first_date, last_date = excluded.last_date",
-            [_paper_row(r) for r in records],
-        )
-        ids = dict(
-            await self._rows("SELECT key, id FROM papers WHERE key IN (SELECT key FROM batch_keys)")
-        )
-        await self._insert_derived([(ids[r.key], r) for r in records])
-        await self._db.execute(
-            "INSERT OR IGNORE INTO batch_tags"
-            " SELECT tag FROM paper_tags WHERE paper_id IN batch_ids"
-        )
-        await self._db.execute("DELETE FROM tags WHERE tag IN (SELECT tag FROM batch_tags)")
-        await self._db.execute(
-            "INSERT INTO tags SELECT tag, count(*) FROM paper_tags"
-            " WHERE tag IN (SELECT tag FROM batch_tags) GROUP BY tag"
-        )
-
-    async def _insert_derived(self, records: Sequence[tuple[int, PaperRecord]]) -> None:
-        await self._db.executemany(
-            "INSERT INTO paper_tags (tag, last_date, paper_id) VALUES (?, ?, ?)",
-            [(tag, r.last_date.isoformat(), pid) for pid, r in records for tag in r.tags],
-        )
-        await self._db.executemany(
-            "INSERT INTO paper_links (url, paper_id) VALUES (?, ?)",
-            [(url, pid) for pid, r in records for url in r.links],
-        )
-        columns = [(pid, *r.index_columns()) for pid, r in records]
-        await self._db.executemany(
-            "INSERT INTO paper_fts (rowid, title, authors, abstract, commentary)"
-            " VALUES (?, ?, ?, ?, ?)",
-            columns,
-        )
-        await self._db.executemany(
-            "INSERT INTO title_fts (rowid, title) VALUES (?, ?)", [c[:2] for c in columns]
-        )
-        await self._db.executemany(
-            "INSERT INTO title_trigram (rowid, key) VALUES (?, ?)",
-            [(pid, r.key) for pid, r in records],
-        )
-        await self._db.executemany(
-            "INSERT OR IGNORE INTO title_words (word) VALUES (?)",
-            [(w,) for w in {w for _, r in records for w in r.title_words() if len(w) >= 2}],
-        )
+        async with self.replacing() as batch:
+            await batch.add(files, removed)
+        return batch.changes
 
     # ---- queries ------------------------------------------------------------
 
@@ -530,7 +321,7 @@ class Store(Database):
             " WHERE a.date = ? ORDER BY a.source, a.position",
             (day.isoformat(),),
         )
-        return [DayEntry(row[0], _appearance(row[1:])) for row in rows]
+        return [DayEntry(row[0], appearance_from_row(row[1:])) for row in rows]
 
     async def earlier_papers(
         self, paper_id: int, before: date, limit: int = 3
@@ -676,7 +467,7 @@ class Store(Database):
             " WHERE p.id = ? ORDER BY a.date, a.source, a.position",
             (paper_id,),
         )
-        return [_appearance(row) for row in rows]
+        return [appearance_from_row(row) for row in rows]
 
     async def day_position(self, appearance: Appearance) -> tuple[int, int]:
         """(its number, the day's number of entries), numbered as the digest numbers them."""
@@ -767,37 +558,3 @@ class Store(Database):
             (json.dumps(list(paper_ids)),),
         )
         return {row[0]: _summary(row) for row in rows}
-
-
-def _entries(f: SourceFile) -> list[tuple[Day, int, Entry]]:
-    return [(d, i, e) for d in f.days for i, e in enumerate(d.entries, start=1)]
-
-
-def _appearance(row: Sequence[Any]) -> Appearance:
-    source, day, position, line, title, authors, org, abstract, ko, en, tags, links = row
-    entry = Entry(
-        title=title,
-        authors=tuple(json.loads(authors)),
-        org=org,
-        abstract=abstract,
-        commentary_ko=ko,
-        commentary_en=en,
-        tags=tuple(json.loads(tags)),
-        links=tuple(json.loads(links)),
-        line=line,
-    )
-    return Appearance(source, date.fromisoformat(day), position, entry)
-
-
-def _paper_row(r: PaperRecord) -> tuple[Any, ...]:
-    return (
-        r.key,
-        r.title,
-        json.dumps(r.authors, ensure_ascii=False),
-        r.org,
-        r.abstract,
-        json.dumps(r.tags, ensure_ascii=False),
-        json.dumps(r.links, ensure_ascii=False),
-        r.first_date.isoformat(),
-        r.last_date.isoformat(),
-    )

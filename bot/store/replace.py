@@ -1,0 +1,320 @@
+"""Writing ingest batches: notes files in, appearances, papers and their indexes out.
+
+A batch is one transaction (a crash leaves the previous state) fed files in chunks.
+Each chunk replaces its files and re-derives the papers they touch, reading those
+papers' other appearances back from the database, so any split into chunks leaves
+the same store as one batch. That lets a first ingest write the files parsed so far
+while worker processes parse the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import zip_longest
+from typing import Any
+
+from bot.core.notes import Day, Entry, Problem
+from bot.core.papers import Appearance, EntryIndex, PaperRecord, merge
+from bot.store.base import Database
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the store knows of a notes file, to skip unchanged ones."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A notes file read and parsed, ready to replace its previous contents."""
+
+    source: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    days: Sequence[Day]
+    problems: Sequence[Problem]
+    # Index form of every entry, in order (days, then entries); empty: computed later.
+    index: Sequence[EntryIndex] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestChanges:
+    """What one ingest batch changed, in papers, and which days of notes it touched."""
+
+    added: int
+    updated: int
+    removed: int
+    days: tuple[date, ...] = ()
+
+
+# JSON columns keep non-ASCII text readable; one encoder, not one per call as json.dumps.
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+# Per-connection scratch space for a batch, created when the store opens.
+SCRATCH = """
+CREATE TEMP TABLE batch_keys(key TEXT PRIMARY KEY);      -- papers the current chunk touches
+CREATE TEMP TABLE touched_keys(key TEXT PRIMARY KEY);    -- papers the whole batch touched
+CREATE TEMP TABLE batch_tags(tag TEXT PRIMARY KEY);      -- tags to recount at the end
+CREATE TEMP TABLE batch_sources(source TEXT PRIMARY KEY);
+CREATE TEMP VIEW batch_ids AS SELECT id FROM papers WHERE key IN (SELECT key FROM batch_keys);
+"""
+
+# Papers of the current chunk that exist and were not touched by an earlier chunk.
+_FIRST_TOUCH = (
+    "SELECT k.key FROM batch_keys k JOIN papers p ON p.key = k.key"
+    " WHERE k.key NOT IN (SELECT key FROM touched_keys)"
+)
+
+
+# Drop what is derived from the papers in `batch_keys`, and the papers left without entries.
+_CLEAR_PAPERS = (
+    "INSERT OR IGNORE INTO batch_tags SELECT tag FROM paper_tags WHERE paper_id IN batch_ids",
+    "DELETE FROM paper_fts WHERE rowid IN batch_ids",
+    "DELETE FROM title_trigram WHERE rowid IN batch_ids",
+    "DELETE FROM title_fts WHERE rowid IN batch_ids",
+    "DELETE FROM paper_tags WHERE paper_id IN batch_ids",
+    "DELETE FROM paper_links WHERE paper_id IN batch_ids",
+    "DELETE FROM papers WHERE key IN (SELECT key FROM batch_keys) AND NOT EXISTS"
+    " (SELECT 1 FROM appearances a WHERE a.paper_key = papers.key)",
+)
+
+
+class Replacement(Database):
+    """One ingest transaction in progress; open it with `Store.replacing`."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database._db, database._lock)
+        # Digest of every paper the batch touched that existed before it (to tell updates).
+        self._before: dict[str, str] = {}
+        self._days: set[date] = set()
+        self.changes = IngestChanges(0, 0, 0)
+
+    async def start(self) -> None:
+        """Empty the scratch tables of a previous batch."""
+        for table in ("batch_keys", "touched_keys", "batch_tags", "batch_sources"):
+            await self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
+
+    async def touch(self, states: Mapping[str, FileState]) -> None:
+        """Record new size/mtime for files whose content did not change."""
+        await self._db.executemany(
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE source = ?",
+            [(s.size, s.mtime_ns, source) for source, s in states.items()],
+        )
+
+    async def add(self, files: Sequence[SourceFile], removed: Sequence[str] = ()) -> None:
+        """Replace what `files` held and drop `removed` files."""
+        sources = [f.source for f in files] + list(removed)
+        new = [
+            Appearance(f.source, day.date, position, entry, ix)
+            for f in files
+            for (day, position, entry), ix in zip_longest(_entries(f), f.index)
+        ]
+        await self._db.execute("DELETE FROM batch_keys")
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO batch_keys SELECT paper_key FROM appearances WHERE source = ?",
+            [(s,) for s in sources],
+        )
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO batch_keys VALUES (?)", [(a.key,) for a in new]
+        )
+        await self._db.execute("DELETE FROM batch_sources")
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO batch_sources VALUES (?)", [(s,) for s in sources]
+        )
+        old_days = await self._rows(
+            "SELECT DISTINCT date FROM appearances WHERE paper_key IN (SELECT key FROM batch_keys)"
+        )
+        self._days.update(date.fromisoformat(row[0]) for row in old_days)
+        self._days.update(a.date for a in new)
+        first_touch = [row[0] for row in await self._rows(_FIRST_TOUCH)]
+        self._before.update(await self._fingerprints(first_touch))
+        await self._db.execute("INSERT OR IGNORE INTO touched_keys SELECT key FROM batch_keys")
+        await self._db.executemany("DELETE FROM files WHERE source = ?", [(s,) for s in sources])
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        await self._db.executemany(
+            "INSERT INTO files (source, sha256, size, mtime_ns, ingested_at, problems)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    f.source,
+                    f.sha256,
+                    f.size,
+                    f.mtime_ns,
+                    now,
+                    _json([[p.line, p.message] for p in f.problems]),
+                )
+                for f in files
+            ],
+        )
+        await self._db.executemany(
+            "INSERT INTO appearances (source, date, position, line, paper_key, title,"
+            " authors, org, abstract, commentary_ko, commentary_en, tags, links)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_entry_row(a) for a in new],
+        )
+        await self._rebuild_papers(new)
+
+    async def finish(self) -> None:
+        """Recount the touched tags and tell what the batch changed (`changes`)."""
+        await self._db.execute("DELETE FROM tags WHERE tag IN (SELECT tag FROM batch_tags)")
+        await self._db.execute(
+            "INSERT INTO tags SELECT tag, count(*) FROM paper_tags"
+            " WHERE tag IN (SELECT tag FROM batch_tags) GROUP BY tag"
+        )
+        after = await self._fingerprints(list(self._before))
+        surviving = await self._scalar(
+            "SELECT count(*) FROM papers WHERE key IN (SELECT key FROM touched_keys)"
+        )
+        kept = [key for key in self._before if key in after]
+        self.changes = IngestChanges(
+            added=surviving - len(kept),
+            updated=sum(self._before[key] != after[key] for key in kept),
+            removed=len(self._before) - len(kept),
+            days=tuple(sorted(self._days)),
+        )
+
+    async def _fingerprints(self, keys: Sequence[str]) -> dict[str, str]:
+        """A digest of all appearances of each of these papers (to tell updates).
+
+        Only existing papers are asked for: on a first ingest that is none, not a million.
+        """
+        if not keys:
+            return {}
+        rows = await self._rows(
+            "SELECT paper_key, json_group_array(json_array(source, date, position, title,"
+            " authors, org, abstract, commentary_ko, commentary_en, tags, links))"
+            " FROM (SELECT * FROM appearances WHERE paper_key IN (SELECT value FROM json_each(?))"
+            " ORDER BY paper_key, date, source, position) GROUP BY paper_key",
+            (json.dumps(list(keys)),),
+        )
+        return dict(rows)
+
+    async def _rebuild_papers(self, new: Sequence[Appearance]) -> None:
+        """Re-derive papers, tags, links and indexes for the keys in `batch_keys`.
+
+        `new` are the chunk's appearances (already inserted); only the other
+        appearances of the same papers are read back from the database.
+        """
+        # Statement by statement: executescript() would COMMIT the open transaction.
+        existing = await self._scalar("SELECT count(*) FROM batch_ids")
+        for statement in _CLEAR_PAPERS if existing else ():
+            await self._db.execute(statement)
+        rows = await self._rows(
+            "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
+            " a.commentary_ko, a.commentary_en, a.tags, a.links FROM appearances a"
+            " WHERE a.paper_key IN (SELECT key FROM batch_keys)"
+            " AND a.source NOT IN (SELECT source FROM batch_sources)"
+        )
+        grouped: dict[str, list[Appearance]] = {}
+        for appearance in [*new, *map(appearance_from_row, rows)]:
+            grouped.setdefault(appearance.key, []).append(appearance)
+        records = [merge(items) for items in grouped.values()]
+        await self._db.executemany(
+            "INSERT INTO papers (key, title, authors, org, abstract, tags, links, first_date,"
+            " last_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+            " title = excluded.title, authors = excluded.authors, org = excluded.org,"
+            " abstract = excluded.abstract, tags = excluded.tags, links = excluded.links,"
+            " first_date = excluded.first_date, last_date = excluded.last_date",
+            [_paper_row(r) for r in records],
+        )
+        ids = dict(
+            await self._rows("SELECT key, id FROM papers WHERE key IN (SELECT key FROM batch_keys)")
+        )
+        await self._insert_derived([(ids[r.key], r) for r in records])
+        await self._db.execute(
+            "INSERT OR IGNORE INTO batch_tags"
+            " SELECT tag FROM paper_tags WHERE paper_id IN batch_ids"
+        )
+
+    async def _insert_derived(self, records: Sequence[tuple[int, PaperRecord]]) -> None:
+        await self._db.executemany(
+            "INSERT INTO paper_tags (tag, last_date, paper_id) VALUES (?, ?, ?)",
+            [(tag, r.last_date.isoformat(), pid) for pid, r in records for tag in r.tags],
+        )
+        await self._db.executemany(
+            "INSERT INTO paper_links (url, paper_id) VALUES (?, ?)",
+            [(url, pid) for pid, r in records for url in r.links],
+        )
+        columns = [(pid, *r.index_columns()) for pid, r in records]
+        await self._db.executemany(
+            "INSERT INTO paper_fts (rowid, title, authors, abstract, commentary)"
+            " VALUES (?, ?, ?, ?, ?)",
+            columns,
+        )
+        await self._db.executemany(
+            "INSERT INTO title_fts (rowid, title) VALUES (?, ?)", [c[:2] for c in columns]
+        )
+        await self._db.executemany(
+            "INSERT INTO title_trigram (rowid, key) VALUES (?, ?)",
+            [(pid, r.key) for pid, r in records],
+        )
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO title_words (word) VALUES (?)",
+            [(w,) for w in _title_words(r for _, r in records)],
+        )
+
+
+def _title_words(records: Iterable[PaperRecord]) -> set[str]:
+    """Title words worth correcting typos towards (two letters or more)."""
+    return {w for r in records for w in r.title_words() if len(w) >= 2}
+
+
+def _entries(f: SourceFile) -> list[tuple[Day, int, Entry]]:
+    return [(d, i, e) for d in f.days for i, e in enumerate(d.entries, start=1)]
+
+
+def _entry_row(item: Appearance) -> tuple[Any, ...]:
+    e = item.entry
+    return (
+        item.source,
+        item.date.isoformat(),
+        item.position,
+        e.line,
+        item.key,
+        e.title,
+        _json(e.authors),
+        e.org,
+        e.abstract,
+        e.commentary_ko,
+        e.commentary_en,
+        _json(e.tags),
+        _json(e.links),
+    )
+
+
+def appearance_from_row(row: Sequence[Any]) -> Appearance:
+    """An appearance from its `appearances` columns, source to links."""
+    source, day, position, line, title, authors, org, abstract, ko, en, tags, links = row
+    entry = Entry(
+        title=title,
+        authors=tuple(json.loads(authors)),
+        org=org,
+        abstract=abstract,
+        commentary_ko=ko,
+        commentary_en=en,
+        tags=tuple(json.loads(tags)),
+        links=tuple(json.loads(links)),
+        line=line,
+    )
+    return Appearance(source, date.fromisoformat(day), position, entry)
+
+
+def _paper_row(r: PaperRecord) -> tuple[Any, ...]:
+    return (
+        r.key,
+        r.title,
+        _json(r.authors),
+        r.org,
+        r.abstract,
+        _json(r.tags),
+        _json(r.links),
+        r.first_date.isoformat(),
+        r.last_date.isoformat(),
+    )
