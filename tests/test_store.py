@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.notes import parse_bytes
 from bot.services.ingest import ingest
 from bot.store import IngestChanges, SourceFile, Store, StoreError
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -190,7 +191,7 @@ async def test_failed_batch_rolls_back(seeded_store: Store, tmp_path: Path) -> N
     notes.mkdir()
     with pytest.raises(sqlite3.IntegrityError):
         # A duplicate source in one batch violates files' primary key mid-transaction.
-        item = SourceFile("x.txt", "0" * 64, 1, 1, [], [])
+        item = SourceFile.of("x.txt", "0" * 64, 1, 1, parse_bytes(b"", "x.txt"))
         await seeded_store.replace_files([item, item])
     assert (await seeded_store.stats()).papers == 37
     assert "x.txt" not in await seeded_store.file_states()

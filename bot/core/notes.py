@@ -136,6 +136,8 @@ def parse_text(text: str, source: str) -> ParseResult:
 def parse_date(line: str) -> date | str | None:
     """A date header's date; `None` when the line is no date header; a message when invalid."""
     stripped = line.strip()
+    if not stripped[:1].isdigit():  # every date pattern starts with the year: most lines
+        return None
     match = _KO_DATE_RE.match(stripped) or _ISO_DATE_RE.match(stripped)
     if match is None:
         return f"unreadable date header {stripped!r}" if _DATEISH_RE.match(stripped) else None
@@ -186,6 +188,8 @@ def _split_days(
 
 
 def _is_tag_line(line: str) -> bool:
+    if not line.lstrip().startswith("#"):  # most lines, without splitting them
+        return False
     tokens = line.split()
     return bool(tokens) and all(_TAG_TOKEN_RE.match(t) and len(t) > 1 for t in tokens)
 

@@ -7,7 +7,7 @@ with the latest wording, every tag and link it was ever given, and its dates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.core.notes import Entry
@@ -31,6 +31,7 @@ class EntryIndex:
     authors: str
     abstract: str
     commentary: str
+    title_words: tuple[str, ...]  # of two letters or more, for typo correction
 
 
 def index_entry(entry: Entry) -> EntryIndex:
@@ -43,6 +44,7 @@ def index_entry(entry: Entry) -> EntryIndex:
         index_form(authors),
         index_form(entry.abstract or ""),
         index_form(commentary),
+        tuple(w for w in words(entry.title) if len(w) >= 2),
     )
 
 
@@ -86,13 +88,24 @@ class PaperRecord:
         ix = self.index
         return ix.title, ix.authors, ix.abstract, ix.commentary
 
-    def title_words(self) -> list[str]:
-        """The title's words, for typo correction."""
-        return words(self.title)
-
 
 def merge(appearances: Sequence[Appearance]) -> PaperRecord:
     """One paper from its appearances: latest wording wins, tags and links are unioned."""
+    if len(appearances) == 1:  # most papers are noted once: nothing to merge
+        (only,) = appearances
+        e = only.entry
+        return PaperRecord(
+            only.key,
+            e.title,
+            e.authors,
+            e.org,
+            e.abstract or None,
+            e.tags,
+            e.links,
+            only.date,
+            only.date,
+            only.indexed(),
+        )
     ordered = sorted(appearances, key=lambda a: (a.date, a.source, a.position))
     latest = ordered[-1].entry
     with_abstract = next((a for a in reversed(ordered) if a.entry.abstract), None)
@@ -100,10 +113,8 @@ def merge(appearances: Sequence[Appearance]) -> PaperRecord:
     links = dict.fromkeys(link for a in ordered for link in a.entry.links)
     indexes = [a.indexed() for a in ordered]
     # The index tokenizes word by word, so the forms of the parts join to that of the whole.
-    index = EntryIndex(
-        key=indexes[-1].key,
-        title=indexes[-1].title,
-        authors=indexes[-1].authors,
+    index = replace(
+        indexes[-1],
         abstract=with_abstract.indexed().abstract if with_abstract else "",
         commentary=" ".join(ix.commentary for ix in indexes if ix.commentary),
     )

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.notes import Problem, parse_bytes
-from bot.core.papers import index_entry
 from bot.store import FileState, IngestChanges, SourceFile, Store
 
 NOTES_SUFFIXES = (".txt", ".md")
@@ -75,19 +74,11 @@ def notes_files(notes_dir: Path) -> list[Path]:
 
 
 def read_source(path: Path, source: str) -> SourceFile:
-    """Read, fingerprint and parse one file (blocking; run in a thread)."""
+    """Read, fingerprint, parse and encode one file (blocking: a thread or a worker)."""
     stat = path.stat()
     data = path.read_bytes()
-    parsed = parse_bytes(data, source)
-    return SourceFile(
-        source=source,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=stat.st_size,
-        mtime_ns=stat.st_mtime_ns,
-        days=parsed.days,
-        problems=parsed.problems,
-        index=tuple(index_entry(e) for day in parsed.days for e in day.entries),
-    )
+    digest = hashlib.sha256(data).hexdigest()
+    return SourceFile.of(source, digest, stat.st_size, stat.st_mtime_ns, parse_bytes(data, source))
 
 
 @dataclass(frozen=True, slots=True)

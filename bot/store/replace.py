@@ -13,11 +13,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from itertools import zip_longest
 from typing import Any
 
-from bot.core.notes import Day, Entry, Problem
-from bot.core.papers import Appearance, EntryIndex, PaperRecord, merge
+from bot.core.notes import Entry, ParseResult, Problem
+from bot.core.papers import Appearance, PaperRecord, index_entry, merge
 from bot.store.base import Database
 
 
@@ -32,16 +31,32 @@ class FileState:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A notes file read and parsed, ready to replace its previous contents."""
+    """A notes file read, parsed and encoded, ready to replace its previous contents.
+
+    Build it with `SourceFile.of` where the file was parsed: the encoding (index text,
+    JSON columns) is the costliest Python of an ingest, and runs there in parallel.
+    """
 
     source: str
     sha256: str
     size: int
     mtime_ns: int
-    days: Sequence[Day]
     problems: Sequence[Problem]
-    # Index form of every entry, in order (days, then entries); empty: computed later.
-    index: Sequence[EntryIndex] = ()
+    entries: Sequence[Appearance]  # in order, each with its index form
+    rows: Sequence[tuple[Any, ...]]  # their `appearances` rows
+
+    @classmethod
+    def of(
+        cls, source: str, sha256: str, size: int, mtime_ns: int, parsed: ParseResult
+    ) -> SourceFile:
+        """The parsed file with every entry encoded for the store."""
+        entries = [
+            Appearance(source, day.date, position, entry, index_entry(entry))
+            for day in parsed.days
+            for position, entry in enumerate(day.entries, start=1)
+        ]
+        rows = [_entry_row(a) for a in entries]
+        return cls(source, sha256, size, mtime_ns, parsed.problems, entries, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +126,8 @@ class Replacement(Database):
     async def add(self, files: Sequence[SourceFile], removed: Sequence[str] = ()) -> None:
         """Replace what `files` held and drop `removed` files."""
         sources = [f.source for f in files] + list(removed)
-        new = [
-            Appearance(f.source, day.date, position, entry, ix)
-            for f in files
-            for (day, position, entry), ix in zip_longest(_entries(f), f.index)
-        ]
+        new = [a for f in files for a in f.entries]
+        new_rows = [row for f in files for row in f.rows]
         await self._db.execute("DELETE FROM batch_keys")
         await self._db.executemany(
             "INSERT OR IGNORE INTO batch_keys SELECT paper_key FROM appearances WHERE source = ?",
@@ -157,9 +169,9 @@ class Replacement(Database):
             "INSERT INTO appearances (source, date, position, line, paper_key, title,"
             " authors, org, abstract, commentary_ko, commentary_en, tags, links)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_entry_row(a) for a in new],
+            new_rows,
         )
-        await self._rebuild_papers(new)
+        await self._rebuild_papers(new, new_rows)
 
     async def finish(self) -> None:
         """Recount the touched tags and tell what the batch changed (`changes`)."""
@@ -196,11 +208,13 @@ class Replacement(Database):
         )
         return dict(rows)
 
-    async def _rebuild_papers(self, new: Sequence[Appearance]) -> None:
+    async def _rebuild_papers(
+        self, new: Sequence[Appearance], new_rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         """Re-derive papers, tags, links and indexes for the keys in `batch_keys`.
 
-        `new` are the chunk's appearances (already inserted); only the other
-        appearances of the same papers are read back from the database.
+        `new` are the chunk's appearances (already inserted as `new_rows`); only the
+        other appearances of the same papers are read back from the database.
         """
         # Statement by statement: executescript() would COMMIT the open transaction.
         existing = await self._scalar("SELECT count(*) FROM batch_ids")
@@ -216,13 +230,19 @@ class Replacement(Database):
         for appearance in [*new, *map(appearance_from_row, rows)]:
             grouped.setdefault(appearance.key, []).append(appearance)
         records = [merge(items) for items in grouped.values()]
+        encoded = {a.key: row for a, row in zip(new, new_rows, strict=True)}
         await self._db.executemany(
             "INSERT INTO papers (key, title, authors, org, abstract, tags, links, first_date,"
             " last_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
             " title = excluded.title, authors = excluded.authors, org = excluded.org,"
             " abstract = excluded.abstract, tags = excluded.tags, links = excluded.links,"
             " first_date = excluded.first_date, last_date = excluded.last_date",
-            [_paper_row(r) for r in records],
+            [
+                _paper_row_of(encoded[r.key])
+                if len(grouped[r.key]) == 1 and r.key in encoded
+                else _paper_row(r)
+                for r in records
+            ],
         )
         ids = dict(
             await self._rows("SELECT key, id FROM papers WHERE key IN (SELECT key FROM batch_keys)")
@@ -262,12 +282,8 @@ class Replacement(Database):
 
 
 def _title_words(records: Iterable[PaperRecord]) -> set[str]:
-    """Title words worth correcting typos towards (two letters or more)."""
-    return {w for r in records for w in r.title_words() if len(w) >= 2}
-
-
-def _entries(f: SourceFile) -> list[tuple[Day, int, Entry]]:
-    return [(d, i, e) for d in f.days for i, e in enumerate(d.entries, start=1)]
+    """Title words worth correcting typos towards."""
+    return {w for r in records for w in r.index.title_words}
 
 
 def _entry_row(item: Appearance) -> tuple[Any, ...]:
@@ -304,6 +320,11 @@ def appearance_from_row(row: Sequence[Any]) -> Appearance:
         line=line,
     )
     return Appearance(source, date.fromisoformat(day), position, entry)
+
+
+def _paper_row_of(row: Sequence[Any]) -> tuple[Any, ...]:
+    """The `papers` row of a paper noted once: its entry's row reordered, JSON and all."""
+    return (row[4], row[5], row[6], row[7], row[8] or None, row[11], row[12], row[1], row[1])
 
 
 def _paper_row(r: PaperRecord) -> tuple[Any, ...]:
