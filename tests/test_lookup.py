@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import pytest
 
+from bot.core.query import (
+    MAX_EXPANSIONS,
+    TEXT_INDEX_PREFIX,
+    TITLE_INDEX_PREFIX,
+    match_expression,
+    quote,
+)
+from bot.core.text import words
 from bot.services.lookup import LookupService
 from bot.store import Store
 
@@ -72,6 +84,10 @@ async def test_suggestions_are_bounded_and_empty_query_lists_newest(seeded_store
         ("Bo Adler", "Nemotron-4 340B"),  # authors
         ("Trafilatura", "Nemotron-CC"),  # English translation of commentary
         ("vit", "An Image is Worth 32 Tokens"),  # `ViT에` split by script
+        ("tokeniz", "WavTokenizer"),  # a beginning: spelt out as title words
+        ("mathemat", "Improve Mathematical Reasoning"),
+        ("codebook", "SoftVQ-VAE"),  # `codebooks` only: an ending
+        ("samba via hybrid state", "Samba: Simple Hybrid"),  # its notes never say `via`
     ],
 )
 async def test_full_text_search(seeded_store: Store, query: str, expected: str) -> None:
@@ -139,3 +155,100 @@ async def test_search_pagination(seeded_store: Store) -> None:
     first, second = await lookup.search("model", 3, 0), await lookup.search("model", 3, 3)
     assert first and second
     assert not {p.id for p in first} & {p.id for p in second}
+
+
+async def test_a_short_search_keeps_its_function_words(seeded_store: Store) -> None:
+    assert await LookupService(seeded_store).search("via samba") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Without `how`/`do`, newer titles with `large language` came first.
+        ("How Do Large Language Models", "How Do Large Language Models Acquire"),
+        ("autoregressive image generation", "Autoregressive Image Generation without"),
+        ("Samba: Simple Hybrid State Space Models", "Samba: Simple Hybrid"),
+    ],
+)
+async def test_a_searched_phrase_puts_the_titles_it_begins_first(
+    seeded_store: Store, query: str, expected: str
+) -> None:
+    results = await LookupService(seeded_store).search(query, limit=3)
+    assert results[0].title.startswith(expected), [r.title for r in results]
+
+
+async def test_a_short_search_ranks_title_hits_newest_first(seeded_store: Store) -> None:
+    results = await LookupService(seeded_store).search("autoregressive image", limit=3)
+    assert results[0].title.startswith("Taming Scalable Visual Tokenizer")
+
+
+# ---- prefixes longer than the index keeps ---------------------------------------------
+
+PREFIX_TERM_RE = re.compile(r'"((?:[^"]|"")*)"\*')
+
+
+def spy(store: Store, name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The MATCH expressions (first arguments) of every call to one store method."""
+    seen: list[str] = []
+    method: Callable[..., Awaitable[Any]] = getattr(store, name)
+
+    async def record(match: str, *args: Any) -> Any:
+        seen.append(match)
+        return await method(match, *args)
+
+    monkeypatch.setattr(store, name, record)
+    return seen
+
+
+def longest_prefix(expressions: list[str]) -> int:
+    return max((len(t) for e in expressions for t in PREFIX_TERM_RE.findall(e)), default=0)
+
+
+async def test_long_prefixes_reach_the_indexes_as_whole_words(
+    seeded_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles = spy(seeded_store, "match_titles", monkeypatch)
+    texts = spy(seeded_store, "search_ids", monkeypatch)
+    lookup = LookupService(seeded_store)
+    for query, expected in [
+        ("mathemat", "Improve Mathematical"),
+        ("improve mathemat", "Improve Mathematical"),
+        ("mathemati reasonin", "Improve Mathematical"),  # every word a prefix
+        ("autoregres", "Autoregressive Image"),
+    ]:
+        results = await lookup.suggest_titles(query)
+        assert results and results[0].title.startswith(expected), query
+    for query in ("tokeniz", "samba hybri", "mathemat"):
+        assert await lookup.search(query), query
+    assert titles and longest_prefix(titles) <= TITLE_INDEX_PREFIX, titles
+    assert texts and longest_prefix(texts) <= TEXT_INDEX_PREFIX, texts
+
+
+async def test_spelt_out_prefixes_find_what_the_prefix_found(seeded_store: Store) -> None:
+    titles = [p.title for p in await seeded_store.recent_papers(100)]
+    long_words = {w for t in titles for w in words(t) if len(w) > TITLE_INDEX_PREFIX + 1}
+    assert len(long_words) > 50
+    for word in long_words:
+        typed = word[: TITLE_INDEX_PREFIX + 1]
+        spelt = await seeded_store.words_beginning(typed, MAX_EXPANSIONS)
+        expression = match_expression(typed, prefix="last", expansions={typed: spelt})
+        assert expression is not None and "*" not in expression
+        found = await seeded_store.match_titles(expression, 100)
+        expected = await seeded_store.match_titles(quote(typed) + "*", 100)
+        assert found == expected, typed
+
+
+async def test_title_words_beginning_shortest_first(seeded_store: Store) -> None:
+    assert await seeded_store.words_beginning("token", 64) == ["tokens", "tokenflow", "tokenizer"]
+    assert await seeded_store.words_beginning("re", 3) == ["real", "refine", "report"]
+    assert await seeded_store.words_beginning("zzz", 64) == []
+
+
+async def test_each_title_probe_runs_once(
+    seeded_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles = spy(seeded_store, "match_titles", monkeypatch)
+    for query in ("zzzzqqq", "samba", "reasoning"):
+        titles.clear()
+        await LookupService(seeded_store).suggest_titles(query)
+        assert len(titles) == len(set(titles)), titles

@@ -8,6 +8,7 @@ import re
 import struct
 import zlib
 from datetime import date
+from difflib import SequenceMatcher
 
 import pytest
 from hypothesis import given, settings
@@ -30,7 +31,7 @@ from bot.core.pages import (
     open_select,
     tag_index_embed,
 )
-from bot.core.query import rank_titles, title_score
+from bot.core.query import best_similarity, rank_titles, similarity, title_score
 from bot.core.screens import (
     CUSTOM_ID_MAX,
     FAMILY_RE,
@@ -334,6 +335,28 @@ def test_ranking_with_a_limit_is_the_top_of_the_full_ranking(
 ) -> None:
     full = rank_titles(query, titles)
     assert rank_titles(query, titles, limit) == full[:limit]
+
+
+def difflib_ratio(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+SHORT = st.text(alphabet="abcd", max_size=10)
+
+
+@settings(max_examples=300)
+@given(SHORT, SHORT, st.integers(0, 10), st.integers(0, 10))
+def test_similarity_is_difflibs_ratio(a: str, b: str, start: int, end: int) -> None:
+    inner = a[start : start + end]  # contained in `a`: the shortcut
+    for x, y in ((a, b), (a, inner), (inner, a), (a, a)):
+        assert similarity(x, y) == difflib_ratio(x, y)
+
+
+@settings(max_examples=300)
+@given(SHORT, st.lists(SHORT, max_size=8))
+def test_best_similarity_is_the_maximum(word: str, candidates: list[str]) -> None:
+    expected = max((difflib_ratio(word, c) for c in candidates), default=0.0)
+    assert best_similarity(word, tuple(candidates)) == expected
 
 
 def test_title_score_keeps_its_order() -> None:

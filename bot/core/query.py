@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
@@ -24,6 +24,34 @@ MAX_QUERY_WORDS = 12
 MIN_SUBSTRING_CHARS = 3
 # Shortest word worth a typo correction: shorter words have too many neighbours.
 MIN_FUZZY_CHARS = 4
+# The longest prefixes each FTS5 index keeps (`prefix = …` in bot/store/schema.py). A
+# longer prefix term makes FTS5 merge the whole posting list of every word it begins
+# before it returns one row (5-50 ms on a million papers, whatever the LIMIT), so such
+# prefixes are spelt out as an OR of whole words instead (`expansions` below), which
+# FTS5 walks newest first and stops early, like any other term.
+TITLE_INDEX_PREFIX = 6  # title_fts
+TEXT_INDEX_PREFIX = 3  # paper_fts
+# At most this many whole words stand for one prefix: each costs FTS5 a lookup (~30 µs).
+MAX_EXPANSIONS = 64
+# Endings a search's last word is also tried with, besides the title words it begins:
+# the inflections and derivations that make up most of what a prefix found in
+# abstracts and commentary (`model` → `models`, `generat` → `generation`).
+ENDINGS = (
+    "s", "es", "e", "ed", "d", "ing", "er", "ers", "or", "ors", "ion", "ions",
+    "ation", "ations", "al", "ly", "ive", "ity", "ment", "ments",
+)  # fmt: skip
+# A search of this many words or more is taken as a phrase, often a pasted title.
+PHRASE_WORDS = 3
+# English function words dropped from phrase searches while 2 others remain: a pasted
+# title ANDs them in, and they occur in nearly every abstract, so FTS5 walks most of
+# the archive to intersect them (`… via Mixture of Experts`: 26 ms → 4 ms) while they
+# narrow nothing down.
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from",
+    "how", "in", "into", "is", "it", "its", "of", "on", "or", "our", "than", "that", "the",
+    "their", "this", "to", "via", "vs", "we", "what", "when", "which", "why", "with",
+})  # fmt: skip
+MIN_CONTENT_WORDS = 2
 
 
 def quote(term: str) -> str:
@@ -36,28 +64,95 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(words(text[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
 
 
-def _term(word: str, prefix: bool) -> str:
+def without_stop_words(text: str) -> str:
+    """The query's words without `STOP_WORDS`, when it is a phrase and 2 others remain.
+
+    For search only: title ranking and snippets still see every word typed.
+    """
+    words = query_words(text)
+    kept = [w for w in words if w not in STOP_WORDS]
+    phrase = len(words) >= PHRASE_WORDS and len(kept) >= MIN_CONTENT_WORDS
+    return " ".join(kept if phrase else words)
+
+
+def phrase_key(text: str) -> str | None:
+    """A phrase query squashed as paper keys are (`squash`): the keys of the titles it
+    begins start with it. None for a query of fewer than `PHRASE_WORDS` words.
+
+    Dropping stop words lets a pasted title match many more papers, so the paper it
+    was pasted from may be older than the newest matches a search ranks; looking up
+    the titles it begins finds that paper whatever its age.
+    """
+    if len(query_words(text)) < PHRASE_WORDS:
+        return None
+    return squash(text[:MAX_QUERY_CHARS])
+
+
+def _term(word: str, prefix: bool, expansion: Sequence[str]) -> str:
     if is_hangul_word(word):
         grams = hangul_bigrams(word)
         # One syllable: any bigram starting with it. More: the bigram phrase, which
         # matches the word anywhere, particles attached or not (`코드북` in `코드북을`).
         return quote(grams[0]) + "*" if len(word) == 1 else quote(" ".join(grams))
-    return quote(word) + ("*" if prefix else "")
+    if not prefix:
+        return quote(word)
+    if not expansion:
+        return quote(word) + "*"
+    if len(expansion) == 1:
+        return quote(expansion[0])
+    return "(" + " OR ".join(quote(w) for w in expansion) + ")"
 
 
 Prefix = Literal["all", "last", "none"]
 
 
-def match_expression(text: str, column: str | None = None, prefix: Prefix = "all") -> str | None:
+def _is_prefixed(prefix: Prefix, index: int, count: int) -> bool:
+    return prefix == "all" or (prefix == "last" and index == count - 1)
+
+
+def prefixed_words(text: str, prefix: Prefix, longer_than: int) -> list[str]:
+    """The words `match_expression` makes prefix terms that are longer than `longer_than`
+    characters: those to look up `expansions` for (Hangul words are never prefixes)."""
+    words = query_words(text)
+    return [
+        word
+        for i, word in enumerate(words)
+        if _is_prefixed(prefix, i, len(words))
+        and len(word) > longer_than
+        and not is_hangul_word(word)
+    ]
+
+
+def with_endings(word: str, title_words: Sequence[str]) -> list[str]:
+    """What a search's last word stands for: itself with each of `ENDINGS`, then the
+    title words it begins (shortest first), at most `MAX_EXPANSIONS` in all.
+
+    Not every word it begins: the text index has no vocabulary table (FTS5's own
+    counts documents: 13-38 ms on a million papers), so a word found only in
+    abstracts or commentary with another ending is missed; titles cover the
+    library's own terms.
+    """
+    words = dict.fromkeys([word, *(word + ending for ending in ENDINGS), *title_words])
+    return list(words)[:MAX_EXPANSIONS]
+
+
+def match_expression(
+    text: str,
+    column: str | None = None,
+    prefix: Prefix = "all",
+    expansions: Mapping[str, Sequence[str]] | None = None,
+) -> str | None:
     """An FTS5 MATCH expression requiring every word; None when there are no words.
 
     `prefix` says which words may be word beginnings: all of them, only the last
     (what someone is still typing — far cheaper on a big index, since a prefix
-    reads every matching word's posting list), or none.
+    reads every matching word's posting list), or none. A prefix word with a
+    non-empty entry in `expansions` matches those whole words instead (any of them).
     """
     words = query_words(text)
+    expansions = expansions or {}
     terms = [
-        _term(word, prefix == "all" or (prefix == "last" and i == len(words) - 1))
+        _term(word, _is_prefixed(prefix, i, len(words)), expansions.get(word, ()))
         for i, word in enumerate(words)
     ]
     if not terms:
@@ -89,8 +184,35 @@ def similarity(a: str, b: str) -> float:
 
     Cached: ranking compares the same query and title words over and over (titles
     share their vocabulary), and difflib is most of the cost of an autocomplete.
+    When one string contains the other (a typed word and the title word it begins),
+    difflib's one matching block is the shorter string: its ratio without difflib.
     """
+    if a in b or b in a:
+        total = len(a) + len(b)
+        return 2.0 * min(len(a), len(b)) / total if total else 1.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@lru_cache(maxsize=1 << 16)
+def best_similarity(word: str, candidates: tuple[str, ...]) -> float:
+    """`max(similarity(word, c) for c in candidates)`, 0 without candidates.
+
+    Candidates are tried in order of an upper bound of their similarity, all of the
+    shorter string matching (difflib's `real_quick_ratio`, from lengths alone), and
+    the rest skipped once that bound cannot beat the best so far: most title words
+    are never compared. Cached like `similarity`: a typed word meets the same title
+    again and again while it is being typed.
+    """
+    n = len(word)
+    bounds = sorted(
+        (2.0 * min(n, len(c)) / (n + len(c)) if n + len(c) else 1.0, c) for c in candidates
+    )
+    best = 0.0
+    for bound, candidate in reversed(bounds):
+        if bound <= best:
+            break
+        best = max(best, similarity(word, candidate))
+    return best
 
 
 def best_correction(word: str, candidates: list[str], threshold: float = 0.75) -> str | None:
@@ -119,7 +241,7 @@ def _fuzzy_score(q: str, t: str, q_words: list[str], t_words: list[str]) -> floa
     """The costly part of `title_score` (difflib): at most 35 points."""
     score = 0.0
     if q_words:
-        fuzzy = sum(max((similarity(qw, tw) for tw in t_words), default=0) for qw in q_words)
+        fuzzy = sum(best_similarity(qw, tuple(t_words)) for qw in q_words)
         score += 15 * fuzzy / len(q_words)
     return score + 20 * similarity(q, t[: len(q) + 2])
 

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
 from bot.core.days import day_range
 from bot.core.papers import Appearance
 from bot.core.query import (
+    MAX_EXPANSIONS,
+    TEXT_INDEX_PREFIX,
+    TITLE_INDEX_PREFIX,
+    Prefix,
     best_correction,
     fuzzy_words,
     match_expression,
+    phrase_key,
+    prefixed_words,
     query_words,
     rank_titles,
     regroup,
@@ -28,6 +33,8 @@ from bot.core.query import (
     substring_expression,
     title_score,
     trigram_any_expression,
+    with_endings,
+    without_stop_words,
 )
 from bot.core.render import LANGUAGES, Language, PaperView
 from bot.core.snippet import snippet
@@ -35,10 +42,10 @@ from bot.core.text import fold, normalise_tag
 from bot.store import PaperSummary, Store, TagCount
 
 MAX_SUGGESTIONS = 25  # Discord's autocomplete limit.
-Probe = Callable[[str, int], Awaitable[list[PaperSummary]]]
 CANDIDATES = 50
 # Fewer whole-word hits than this and a search also matches word beginnings.
 SEARCH_PAGE_MIN = 10
+PHRASE_TITLES = 50  # at most this many titles beginning with a searched phrase go first
 # Typed text opens the best title when it scores at least CONFIDENT (of 100) and leads
 # the next by MARGIN; otherwise members are asked "did you mean…". A prefix or whole-word
 # match scores ~70-99, a lone typo (`tokenizr`) ~30; "models" matches many titles equally.
@@ -109,23 +116,35 @@ class LookupService:
         words (`deep seek` → `deepseek`); then every word as a prefix (a half-typed
         earlier word). `suggest_titles` then corrects typos, and only then tries the
         costliest probe, any substring of the squashed title.
+
+        A prefix longer than the title index's prefixes is spelt out as the title words
+        it begins (see `TITLE_INDEX_PREFIX`). Titles hold nothing else, so that finds
+        what the prefix would, bar two rare cases: words past the `MAX_EXPANSIONS`
+        shortest, and spellings only the index folds (`schrodinger` for `Schrödinger`).
+        A prefix no title word begins stays a prefix, which then reads next to nothing.
         """
         found: dict[int, PaperSummary] = {}
+        vocabulary: dict[str, list[str]] = {}
+        tried: set[str] = set()  # a one-word query's probes are often the same expression
 
-        async def probe(search: Probe, expression: str | None) -> None:
-            if expression is not None:
-                for paper in await search(expression, CANDIDATES):
+        async def probe(text: str, prefix: Prefix) -> None:
+            for word in prefixed_words(text, prefix, TITLE_INDEX_PREFIX):
+                if word not in vocabulary:
+                    vocabulary[word] = await self._store.words_beginning(word, MAX_EXPANSIONS)
+            expression = match_expression(text, prefix=prefix, expansions=vocabulary)
+            if expression is not None and expression not in tried:
+                tried.add(expression)
+                for paper in await self._store.match_titles(expression, CANDIDATES):
                     found.setdefault(paper.id, paper)
 
-        await probe(self._store.match_titles, match_expression(query, prefix="last"))
+        await probe(query, "last")
         if len(found) < MAX_SUGGESTIONS:
             words = query_words(query)
             known = await self._store.known_words(regroupings(words))
             if (regrouped := regroup(words, known)) is not None:
-                text = " ".join(regrouped)
-                await probe(self._store.match_titles, match_expression(text, prefix="last"))
+                await probe(" ".join(regrouped), "last")
         if not found:
-            await probe(self._store.match_titles, match_expression(query, prefix="all"))
+            await probe(query, "all")
         return list(found.values())
 
     async def _correct(self, query: str) -> str | None:
@@ -143,19 +162,33 @@ class LookupService:
     async def search(self, query: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Full-text hits over titles, authors, abstracts and both commentaries.
 
-        Whole words first (cheap, precise); when they find fewer than a page, the last
-        word also matches as a beginning (`model` finds `models`; only the last, since
-        every prefix reads all the postings of every word it begins). The choice
-        depends only on the query, so every page of one search uses the same one.
+        Every word must match, except English function words (`of`, `via`) in a phrase
+        (`without_stop_words`); titles a phrase begins come first, so a pasted title
+        finds its paper (`phrase_key`). Whole words first (cheap, precise); when they
+        find fewer than a page, the last word also matches with a few endings and as
+        the beginning of title words (`model` finds `models`, `instruct` finds
+        `instruction`; `with_endings`), or as any beginning when it is short enough for
+        the index's prefixes (`lo`). Only the last word, since each expansion costs
+        lookups. The choice depends only on the query, so every page of one search
+        uses the same one.
         """
-        exact = match_expression(query, prefix="none")
+        text = without_stop_words(query)
+        exact = match_expression(text, prefix="none")
         if exact is None:
             return []
         ranked = await self._store.search_ids(exact)
         if len(ranked) < SEARCH_PAGE_MIN:
-            prefixed = match_expression(query, prefix="last")
+            expansions = {
+                word: with_endings(word, await self._store.words_beginning(word, MAX_EXPANSIONS))
+                for word in prefixed_words(text, "last", TEXT_INDEX_PREFIX)
+            }
+            prefixed = match_expression(text, prefix="last", expansions=expansions)
             if prefixed is not None and prefixed != exact:
                 ranked = await self._store.search_ids(prefixed)
+        if (key := phrase_key(query)) is not None:
+            leading = await self._store.titles_beginning(key, PHRASE_TITLES)
+            first = set(leading)
+            ranked = leading + [i for i in ranked if i not in first]
         page = ranked[offset : offset + limit]
         summaries = await self._store.summaries(page)
         return [summaries[i] for i in page if i in summaries]

@@ -250,6 +250,31 @@ class Store(Database):
         )
         return {r[0] for r in rows}
 
+    async def words_beginning(self, prefix: str, limit: int) -> list[str]:
+        """Title words beginning with `prefix`, shortest first, then alphabetical; at most
+        `limit`.
+
+        A range walk of `title_words`' unique index; shortest first keeps the words
+        closest to what was typed when more than `limit` begin with it.
+        """
+        rows = await self._rows(
+            "SELECT word FROM title_words WHERE word >= ? AND word < ?"
+            " ORDER BY length(word), word LIMIT ?",
+            (prefix, prefix + "\U0010ffff", limit),
+        )
+        return [r[0] for r in rows]
+
+    async def titles_beginning(self, key: str, limit: int) -> list[int]:
+        """Ids of papers whose squashed title (their key) begins with `key`, newest first.
+
+        A range walk of the key's unique index: no full-text index involved.
+        """
+        rows = await self._rows(
+            "SELECT id FROM papers WHERE key >= ? AND key < ? ORDER BY id DESC LIMIT ?",
+            (key, key + "\U0010ffff", limit),
+        )
+        return [r[0] for r in rows]
+
     async def similar_words(self, match: str, limit: int) -> list[str]:
         """Title words sharing trigrams with a (misspelt) word, most shared first."""
         rows = await self._rows(
