@@ -129,6 +129,17 @@ async def test_search_hits_carry_highlighted_snippets(seeded_store: Store) -> No
     assert all(h.snippet is None or len(h.snippet) <= 180 for h in hits)
 
 
+async def test_phrase_snippets_do_not_bold_the_words_the_search_left_out(
+    seeded_store: Store,
+) -> None:
+    hits, _ = await LookupService(seeded_store).search_page(
+        "the efficiency of the model", 0, PER_PAGE, 300
+    )
+    shown = " ".join(h.snippet or "" for h in hits)
+    assert "**efficiency**" in shown.lower()
+    assert "**the**" not in shown.lower() and "**of**" not in shown.lower()
+
+
 async def test_related_prefers_shared_links(seeded_store: Store) -> None:
     lookup = LookupService(seeded_store)
     pid = await paper_id(seeded_store, "Nemotron-4 340B")

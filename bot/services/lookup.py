@@ -259,7 +259,7 @@ class LookupService:
                 if text
                 else ()
             )
-            hits.append(Hit(paper, snippet(parts, query, snippet_max)))
+            hits.append(Hit(paper, snippet(parts, without_stop_words(query), snippet_max)))
         return hits, len(found) > per_page
 
     async def summary(self, paper_id: int) -> PaperSummary | None:
