@@ -17,6 +17,7 @@ import pytest
 from bot.core.notes import parse_bytes
 from bot.services.ingest import ingest
 from bot.store import IngestChanges, SourceFile, Store, StoreError
+from bot.store.replace import FULL_TEXT_TABLES
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT
 
@@ -280,6 +281,11 @@ async def test_ingest_in_chunks_gives_the_same_store_and_changes(
     one, many = await both()
     assert one == many
     assert (one.added, len(one.days)) == (9, 8)
+    with sqlite3.connect(chunked) as raw:  # compacted: one FTS5 segment each
+        # (an FTS5 data row's id holds its segment's id above bit 37; 1-10 are headers)
+        segments = "SELECT count(DISTINCT rowid >> 37) FROM {}_data WHERE rowid > 10"
+        counts = [raw.execute(segments.format(t)).fetchone()[0] for t in FULL_TEXT_TABLES]
+    assert counts == [1] * len(FULL_TEXT_TABLES)
     write_day(notes, "03.txt", "2024-06-03", ("Paper 3", "solo"), ("Recurring Paper", "edited"))
     write_day(notes, "09.txt", "2024-06-09", ("Recurring Paper", "late"))
     (notes / "05.txt").unlink()

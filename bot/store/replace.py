@@ -87,6 +87,9 @@ _FIRST_TOUCH = (
 )
 
 
+# Full-text indexes compacted after a batch of several chunks (see `finish`).
+FULL_TEXT_TABLES = ("paper_fts", "title_fts", "title_trigram")
+
 # Drop what is derived from the papers in `batch_keys`, and the papers left without entries.
 _CLEAR_PAPERS = (
     # Tag counts are kept per batch paper, not recounted: `#llm` alone has 200k papers at 1M.
@@ -111,6 +114,7 @@ class Replacement(Database):
         self._before: dict[str, str] = {}
         self._days: set[date] = set()
         self.changes = IngestChanges(0, 0, 0)
+        self._chunks = 0  # adds that wrote entries
 
     async def start(self) -> None:
         """Empty the scratch tables of a previous batch."""
@@ -128,6 +132,7 @@ class Replacement(Database):
         """Replace what `files` held and drop `removed` files."""
         sources = [f.source for f in files] + list(removed)
         new = [a for f in files for a in f.entries]
+        self._chunks += bool(new)
         new_rows = [row for f in files for row in f.rows]
         await self._db.execute("DELETE FROM batch_keys")
         await self._db.executemany(
@@ -175,8 +180,19 @@ class Replacement(Database):
         await self._rebuild_papers(new, new_rows)
 
     async def finish(self) -> None:
-        """Drop tags no paper carries any more and tell what the batch changed (`changes`)."""
+        """Drop tags no paper carries any more, compact the full-text indexes after a
+        batch of several chunks, and tell what the batch changed (`changes`).
+
+        FTS5 starts a new segment for every statement that writes to it, so each chunk
+        leaves one, and a query looks every term up in each: 20 chunks (1M entries)
+        left 19-20 segments, and merging them into one (~60 s at 1M, 8% of that ingest)
+        halved the lookups' median time. One chunk leaves few, and is not compacted.
+        """
         await self._db.execute("DELETE FROM tags WHERE papers <= 0")
+        for table in FULL_TEXT_TABLES if self._chunks > 1 else ():
+            await self._db.execute(
+                f"INSERT INTO {table} ({table}) VALUES ('optimize')"  # noqa: S608 (constants)
+            )
         after = await self._fingerprints(list(self._before))
         surviving = await self._scalar(
             "SELECT count(*) FROM papers WHERE key IN (SELECT key FROM touched_keys)"
