@@ -13,8 +13,10 @@ renderer for whole answers) and, where there is one, the raw SQLite query undern
 
 Queries are drawn from the library (`bench.workload`); a warm-up with other queries
 (another seed) runs first, then every query is timed once. Targets (from the issue:
-autocomplete p99 < 50 ms at 1M papers; every answer well inside Discord's 3 s) are
-printed, never asserted.
+autocomplete p99 < 50 ms at 1M papers; every first response well inside Discord's 3 s,
+slow answers deferred first) are printed, never asserted. The stand-in times an answer
+when it arrives, before checking it against Discord's OpenAPI description (a cost
+Discord does not add).
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ AUTOCOMPLETE_P99_TARGET_MS = 50.0
 DEADLINE_MS = 3000.0
 MEMBER = "alice"
 Json = dict[str, Any]
-Sample = tuple[float, bool]  # (answer ms, whether the bot deferred first)
+# (answer ms, whether the bot deferred first, first response ms: the one Discord's 3 s
+# deadline is about; a deferred answer's followup may come later)
+Sample = tuple[float, bool, float]
 
 
 def log(message: str) -> None:
@@ -146,9 +150,9 @@ class Member:
         report = await self.sandbox.run(interaction, within=30)
         if not report["answered"]:
             self.failures.append(f"{what}: not answered")
-            return (DEADLINE_MS * 10, False), report
+            return (DEADLINE_MS * 10, False, DEADLINE_MS * 10), report
         deferred = report["response_type"] in (5, 6)
-        return (float(report["answer_ms"]), deferred), report
+        return (float(report["answer_ms"]), deferred, float(report["ack_ms"])), report
 
     async def command(
         self, name: str, options: dict[str, Any], focused: str | None = None
@@ -220,11 +224,12 @@ def _summary(samples: Sequence[Sample]) -> Json:
         "p99_ms": ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))],
         "max_ms": ms[-1],
         "deferred": sum(1 for s in samples if s[1]),
+        "first_response_max_ms": max(s[2] for s in samples),
     }
 
 
 def _ns_summary(samples_ns: Sequence[int]) -> Json:
-    return _summary([(ns / 1e6, False) for ns in samples_ns])
+    return _summary([(ns / 1e6, False, ns / 1e6) for ns in samples_ns])
 
 
 async def through_stand_in(member: Member, p: Plan) -> dict[str, list[Sample]]:
@@ -406,7 +411,8 @@ def render(results: Json) -> str:
                 ok = s["p99_ms"] < AUTOCOMPLETE_P99_TARGET_MS
                 target = f"{'met' if ok else 'MISSED'} (<{AUTOCOMPLETE_P99_TARGET_MS:g} ms)"
             else:
-                target = f"{'met' if s['max_ms'] < DEADLINE_MS else 'MISSED'} (<3 s)"
+                ok = s["first_response_max_ms"] < DEADLINE_MS
+                target = f"{'met' if ok else 'MISSED'} (first response <3 s)"
             rows.append(
                 (
                     name,

@@ -78,9 +78,9 @@ class Interaction:
     def ephemeral(self) -> bool:
         return bool(self.original and self.original["flags"] & FLAG_EPHEMERAL)
 
-    def finish(self) -> None:
+    def finish(self, at: float | None = None) -> None:
         if self.answered is None:
-            self.answered = time.perf_counter()
+            self.answered = at if at is not None else time.perf_counter()
         self.done.set()
 
     def report(self) -> dict[str, Any]:
@@ -357,8 +357,14 @@ class Interactions:
 
     # --- what the bot does -------------------------------------------------------------
 
-    def callback(self, interaction_id: int, token: str, body: Mapping[str, Any]) -> Interaction:
-        """``POST /interactions/{id}/{token}/callback`` after the body passed the spec check."""
+    def callback(
+        self, interaction_id: int, token: str, body: Mapping[str, Any], received: float
+    ) -> Interaction:
+        """``POST /interactions/{id}/{token}/callback`` after the body passed the spec check.
+
+        Latency is timed to `received`, when the answer reached the stand-in: the checks
+        against Discord's OpenAPI description that follow are the stand-in's own cost.
+        """
         interaction = self.by_id.get(interaction_id)
         if interaction is None or interaction.token != token:
             raise errors.unknown_interaction()
@@ -388,9 +394,9 @@ class Interactions:
         elif response_type == MODAL:
             interaction.modal = dict(data)
         interaction.response_type = response_type
-        interaction.acked = time.perf_counter()
+        interaction.acked = received
         if response_type in FINAL_RESPONSES:
-            interaction.finish()
+            interaction.finish(received)
         return interaction
 
     def _message(

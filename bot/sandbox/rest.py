@@ -54,6 +54,7 @@ class Call:
     request: web.Request
     params: dict[str, str]
     body: Any
+    received: float  # perf_counter when the request arrived, before any checking
 
     def id(self, name: str) -> int:
         try:
@@ -196,7 +197,7 @@ class RestApi:
                 problems.merge(self.spec.request_errors(route.method, route.template, body))
                 if problems:
                     raise errors.invalid_form_body(problems)
-            status, payload = await route.handler(Call(request, params, body))
+            status, payload = await route.handler(Call(request, params, body, started))
         except ApiError as exc:
             status, payload = exc.status, exc.body()
             if isinstance(exc, RateLimited):
@@ -474,7 +475,10 @@ class RestApi:
 
     async def interaction_callback(self, call: Call) -> tuple[int, Any]:
         interaction = self.interactions.callback(
-            call.id("interaction_id"), call.params["interaction_token"], call.body or {}
+            call.id("interaction_id"),
+            call.params["interaction_token"],
+            call.body or {},
+            received=call.received,
         )
         self.journal.emit("interaction", interaction.report())
         if call.request.query.get("with_response", "false").lower() not in ("1", "true"):
