@@ -97,6 +97,10 @@ def test_stop_words_leave_longer_queries_only() -> None:
     assert without_stop_words("the matrix") == "the matrix"  # fewer than 3 words
     assert without_stop_words("of the transformer") == "of the transformer"  # 1 would remain
     assert without_stop_words("코드북 of the") == "코드북 of the"
+    assert without_stop_words("Kimi-Coder-1.5") == "kimi coder"  # version digits
+    assert without_stop_words("Qwen 2 VL") == "qwen vl"
+    assert without_stop_words("GPT-4 V") == "gpt 4 v"  # 1 would remain
+    assert without_stop_words("가 나 다") == "가 나 다"  # Hangul syllables are words
 
 
 def test_phrase_key_is_the_squashed_phrase() -> None:

@@ -65,12 +65,14 @@ def query_words(text: str) -> list[str]:
 
 
 def without_stop_words(text: str) -> str:
-    """The query's words without `STOP_WORDS`, when it is a phrase and 2 others remain.
+    """The query's words without `STOP_WORDS` and lone Latin letters or digits (the `1`
+    and `5` of `Kimi-Coder-1.5`, in most titles' version numbers), when it is a phrase
+    and 2 other words remain.
 
     For search only: title ranking and snippets still see every word typed.
     """
     words = query_words(text)
-    kept = [w for w in words if w not in STOP_WORDS]
+    kept = [w for w in words if w not in STOP_WORDS and (len(w) > 1 or is_hangul_word(w))]
     phrase = len(words) >= PHRASE_WORDS and len(kept) >= MIN_CONTENT_WORDS
     return " ".join(kept if phrase else words)
 
