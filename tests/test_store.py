@@ -193,7 +193,8 @@ async def test_failed_batch_rolls_back(seeded_store: Store, tmp_path: Path) -> N
     with pytest.raises(sqlite3.IntegrityError):
         # A duplicate source in one batch violates files' primary key mid-transaction.
         item = SourceFile.of("x.txt", "0" * 64, 1, 1, parse_bytes(b"", "x.txt"))
-        await seeded_store.replace_files([item, item])
+        async with seeded_store.replacing() as batch:
+            await batch.add([item, item])
     assert (await seeded_store.stats()).papers == 37
     assert "x.txt" not in await seeded_store.file_states()
 

@@ -24,9 +24,7 @@ from bot.store.digests import DigestStore
 from bot.store.replace import (
     SCRATCH,
     FileState,
-    IngestChanges,
     Replacement,
-    SourceFile,
     appearance_from_row,
 )
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -171,14 +169,6 @@ class Store(Database):
             await batch.start()
             yield batch
             await batch.finish()
-
-    async def replace_files(
-        self, files: Sequence[SourceFile], removed: Sequence[str] = ()
-    ) -> IngestChanges:
-        """Replace what `files` held and drop `removed` files, in one transaction."""
-        async with self.replacing() as batch:
-            await batch.add(files, removed)
-        return batch.changes
 
     # ---- queries ------------------------------------------------------------
 
