@@ -234,8 +234,7 @@ class Replacement(Database):
         for statement in _CLEAR_PAPERS if existing else ():
             await self._db.execute(statement)
         rows = await self._rows(
-            "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
-            " a.commentary_ko, a.commentary_en, a.tags, a.links FROM appearances a"
+            f"SELECT {APPEARANCE_COLUMNS} FROM appearances a"  # noqa: S608 (a constant)
             " WHERE a.paper_key IN (SELECT key FROM batch_keys)"
             " AND a.source NOT IN (SELECT source FROM batch_sources)"
         )
@@ -319,8 +318,15 @@ def _entry_row(item: Appearance) -> tuple[Any, ...]:
     )
 
 
+# The `appearances` columns `appearance_from_row` reads, in its order (table alias `a`).
+APPEARANCE_COLUMNS = (
+    "a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
+    " a.commentary_ko, a.commentary_en, a.tags, a.links"
+)
+
+
 def appearance_from_row(row: Sequence[Any]) -> Appearance:
-    """An appearance from its `appearances` columns, source to links."""
+    """An appearance from its `APPEARANCE_COLUMNS`."""
     source, day, position, line, title, authors, org, abstract, ko, en, tags, links = row
     entry = Entry(
         title=title,

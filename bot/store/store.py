@@ -22,6 +22,7 @@ from bot.core.papers import Appearance
 from bot.store.base import Database
 from bot.store.digests import DigestStore
 from bot.store.replace import (
+    APPEARANCE_COLUMNS,
     SCRATCH,
     FileState,
     Replacement,
@@ -330,8 +331,7 @@ class Store(Database):
     async def day_entries(self, day: date) -> list[DayEntry]:
         """A day's entries in the order they were written, with their paper ids."""
         rows = await self._rows(
-            "SELECT p.id, a.source, a.date, a.position, a.line, a.title, a.authors, a.org,"
-            " a.abstract, a.commentary_ko, a.commentary_en, a.tags, a.links"
+            f"SELECT p.id, {APPEARANCE_COLUMNS}"  # noqa: S608 (a constant)
             " FROM appearances a JOIN papers p ON p.key = a.paper_key"
             " WHERE a.date = ? ORDER BY a.source, a.position",
             (day.isoformat(),),
@@ -476,8 +476,7 @@ class Store(Database):
     async def paper_appearances(self, paper_id: int) -> list[Appearance]:
         """Every entry written about a paper, oldest first."""
         rows = await self._rows(
-            "SELECT a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
-            " a.commentary_ko, a.commentary_en, a.tags, a.links"
+            f"SELECT {APPEARANCE_COLUMNS}"  # noqa: S608 (a constant)
             " FROM papers p JOIN appearances a ON a.paper_key = p.key"
             " WHERE p.id = ? ORDER BY a.date, a.source, a.position",
             (paper_id,),
