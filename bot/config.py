@@ -20,6 +20,9 @@ from bot.core.text import parse_hhmm
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("plain", "json")
+# A token shorter than this is not a Discord token; redacting it would blank ordinary text.
+MIN_TOKEN_LENGTH = 16
 
 
 class ConfigError(ValueError):
@@ -41,6 +44,10 @@ class Settings:
     digest_timezone: str
     log_level: str
     notes_watch_seconds: float = 60.0
+    log_format: str = "plain"
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
+    alert_channel_id: int | None = None
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a debug repr.
@@ -51,7 +58,8 @@ class Settings:
             f"notes_dir={str(self.notes_dir)!r}, database={str(self.database_path)!r}, "
             f"digest_channel={self.digest_channel_id}, digest_time={self.digest_time:%H:%M}, "
             f"timezone={self.digest_timezone!r}, log_level={self.log_level!r}, "
-            f"notes_watch_seconds={self.notes_watch_seconds})"
+            f"notes_watch_seconds={self.notes_watch_seconds}, log_format={self.log_format!r}, "
+            f"health={self.health_host}:{self.health_port}, alert_channel={self.alert_channel_id})"
         )
 
     __str__ = __repr__
@@ -79,15 +87,19 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         raw = get(name)
         if not raw:
             return None
-        if not raw.isdigit() or not 0 < int(raw) < 2**64:
+        # isascii: str.isdigit accepts other scripts' digits (`١٢٣` would read as 123).
+        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**64:
             problems.append(f"{name}={raw!r} is not a Discord id (a number like 1234567890)")
             return None
         return int(raw)
 
     def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
         value = get(name, default)
-        if not value.startswith(schemes):
-            problems.append(f"{name}={value!r} must start with {' or '.join(schemes)}")
+        scheme, _, rest = value.partition("://")
+        if f"{scheme}://" not in schemes or not rest.split("/", 1)[0]:
+            problems.append(
+                f"{name}={value!r} must be a URL with a host, starting with {' or '.join(schemes)}"
+            )
         return value
 
     raw_time = get("DIGEST_TIME", "09:00")
@@ -113,8 +125,27 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
     if level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL={level!r} must be one of {', '.join(LOG_LEVELS)}")
 
+    log_format = get("LOG_FORMAT", "plain").lower()
+    if log_format not in LOG_FORMATS:
+        problems.append(f"LOG_FORMAT={log_format!r} must be one of {', '.join(LOG_FORMATS)}")
+
+    raw_port = get("HEALTH_PORT")
+    health_port = None
+    if raw_port:
+        if raw_port.isascii() and raw_port.isdigit() and 0 < int(raw_port) < 65536:
+            health_port = int(raw_port)
+        else:
+            problems.append(f"HEALTH_PORT={raw_port!r} must be a TCP port number, 1 to 65535")
+
+    token = get("DISCORD_TOKEN") or None
+    if token is not None and (len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token)):
+        problems.append(
+            "DISCORD_TOKEN does not look like a bot token (too short or has spaces): copy it"
+            " again from the Developer Portal (Bot → Reset Token)"
+        )
+
     settings = Settings(
-        discord_token=get("DISCORD_TOKEN") or None,
+        discord_token=token,
         discord_api_base_url=url(
             "DISCORD_API_BASE_URL", DEFAULT_API_BASE_URL, ("http://", "https://")
         ).rstrip("/"),
@@ -127,6 +158,10 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         digest_timezone=tz,
         log_level=level,
         notes_watch_seconds=watch_seconds,
+        log_format=log_format,
+        health_port=health_port,
+        health_host=get("HEALTH_HOST", "127.0.0.1"),
+        alert_channel_id=snowflake("ALERT_CHANNEL_ID"),
     )
     if problems:
         raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
