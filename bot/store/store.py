@@ -25,6 +25,7 @@ from bot.store.replace import (
     APPEARANCE_COLUMNS,
     SCRATCH,
     FileState,
+    IngestChanges,
     Replacement,
     appearance_from_row,
 )
@@ -162,14 +163,23 @@ class Store(Database):
         ]
 
     @asynccontextmanager
-    async def replacing(self) -> AsyncIterator[Replacement]:
+    async def replacing(
+        self, guard: Callable[[IngestChanges, int], None] | None = None
+    ) -> AsyncIterator[Replacement]:
         """One ingest transaction: feed it files (in chunks as they are parsed); its
-        `changes` are set when the block ends, and a failure rolls everything back."""
+        `changes` are set when the block ends, and a failure rolls everything back.
+
+        `guard(changes, papers_before)` sees what the batch would change before it is
+        committed; raising there rolls it back (ingest refuses to empty the library).
+        """
         async with self._transaction():
+            before: int = await self._scalar("SELECT count(*) FROM papers") if guard else 0
             batch = Replacement(self)
             await batch.start()
             yield batch
             await batch.finish()
+            if guard is not None:
+                guard(batch.changes, before)
 
     # ---- queries ------------------------------------------------------------
 
