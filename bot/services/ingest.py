@@ -2,13 +2,22 @@
 
 Only files whose content changed are read and parsed (size and mtime first, then
 a SHA-256 to be sure), and the whole batch lands in one store transaction.
+
+Nothing the folder fails to show is taken as deleted: a file that cannot be read
+(permissions, a dangling link, a vanished share) keeps what the store had of it,
+and a run that would leave the library with less than half its papers (an
+unmounted share, a mistaken `rm`) is refused unless the operator allows it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hashlib
 import os
+import signal
+import sys
+import threading
 from collections.abc import AsyncGenerator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import aclosing
@@ -19,6 +28,10 @@ from bot.core.notes import Problem, parse_bytes
 from bot.store import FileState, IngestChanges, SourceFile, Store
 
 NOTES_SUFFIXES = (".txt", ".md")
+# A notes file is a day of notes (the seeds are 5-20 kB; a ten-year archive's largest
+# is under 1 MB). Larger files are refused with a problem instead of parsed: parsing
+# holds a few copies of a file in memory, and a 50 MB file is a mistake, not notes.
+MAX_FILE_BYTES = 16 << 20
 # From this many files to read, parsing is spread over processes (a first ingest);
 # below it the pool's start-up would cost more than it saves (a one-file edit).
 PARALLEL_FROM = 200
@@ -37,6 +50,7 @@ class IngestReport:
     files_removed: tuple[str, ...]
     changes: IngestChanges
     problems: tuple[Problem, ...]
+    skipped: tuple[str, ...] = ()  # files or folders left as they were, each `path: why`
 
     def lines(self) -> list[str]:
         """A readable summary: counts first, then each problem as file:line."""
@@ -48,6 +62,7 @@ class IngestReport:
         ]
         out += [f"  changed: {name}" for name in self.files_changed]
         out += [f"  removed: {name}" for name in self.files_removed]
+        out += [f"  skipped: {why}" for why in self.skipped]
         if self.problems:
             out.append(f"{len(self.problems)} problems:")
             out += [f"  {problem}" for problem in self.problems]
@@ -58,27 +73,108 @@ class NotesDirError(FileNotFoundError):
     """The notes folder is missing or not a folder."""
 
 
-def notes_files(notes_dir: Path) -> list[Path]:
-    """The notes files in a folder (recursively), by name; hidden files are skipped."""
+class MassRemoval(RuntimeError):
+    """An ingest would empty the library or remove more than half of it at once."""
+
+    def __init__(self, removing: int, total: int) -> None:
+        super().__init__(
+            f"refusing to remove {removing} of {total} papers at once: is the notes folder"
+            " mounted and complete? If the removal is intended, run"
+            " `paper-digest-bot ingest --allow-removal` with the bot stopped"
+        )
+        self.removing = removing
+        self.total = total
+
+
+def refuse_mass_removal(changes: IngestChanges, before: int) -> None:
+    """The guard of an ingest batch: the library may not lose more than half its papers."""
+    after = before + changes.added - changes.removed
+    if before and (after == 0 or 2 * after < before):
+        raise MassRemoval(before - after, before)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The notes files of a folder, and the paths it cannot use (relative path → why)."""
+
+    files: dict[str, Path]
+    skipped: dict[str, str]
+
+    def kept(self, source: str) -> bool:
+        """Whether a stored file must keep its notes although it was not read: it, or a
+        folder above it, is there but unreadable (not deleted)."""
+        return any(source == path or source.startswith(path + "/") for path in self.skipped)
+
+    def lines(self) -> list[str]:
+        """Each skipped path as `path: why`."""
+        return [f"{path}: {why}" for path, why in self.skipped.items()]
+
+
+def list_notes(notes_dir: Path) -> Listing:
+    """The notes files below a folder by relative name; hidden entries are ignored.
+
+    Links to files are followed; links to folders are not (a link loop cannot hang the
+    walk). Dangling links and unreadable folders are named in `skipped`, never passed
+    over in silence.
+    """
     if not notes_dir.is_dir():
         raise NotesDirError(
             f"NOTES_DIR {str(notes_dir)!r} is not a folder: set NOTES_DIR to your notes folder"
         )
-    return sorted(
-        path
-        for path in notes_dir.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in NOTES_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(notes_dir).parts)
-    )
+    listing = Listing({}, {})
+
+    def unreadable(error: OSError) -> None:
+        folder = Path(error.filename).relative_to(notes_dir).as_posix()
+        listing.skipped[folder] = f"cannot read the folder ({error.strerror})"
+
+    for folder, dirs, names in os.walk(notes_dir, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = Path(folder, name)
+            if name.startswith(".") or path.suffix.lower() not in NOTES_SUFFIXES:
+                continue
+            source = path.relative_to(notes_dir).as_posix()
+            if path.is_file():
+                listing.files[source] = path
+            elif path.is_symlink():
+                target = os.readlink(path)
+                listing.skipped[source] = f"a link to no readable file ({target})"
+        for name in dirs:
+            if Path(folder, name).is_symlink():
+                relative = Path(folder, name).relative_to(notes_dir).as_posix()
+                listing.skipped[relative] = "a link to a folder, not followed"
+    return listing
 
 
-def read_source(path: Path, source: str) -> SourceFile:
+def notes_files(notes_dir: Path) -> list[Path]:
+    """The notes files in a folder (recursively), by name; hidden files are skipped."""
+    return list(list_notes(notes_dir).files.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A file that could not be read this time; the store keeps its notes."""
+
+    source: str
+    why: str
+
+
+def read_source(path: Path, source: str) -> SourceFile | Unreadable:
     """Read, fingerprint, parse and encode one file (blocking: a thread or a worker)."""
-    stat = path.stat()
-    data = path.read_bytes()
+    try:
+        with path.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > MAX_FILE_BYTES:
+                return Unreadable(
+                    source,
+                    f"{stat.st_size >> 20} MB is more than a notes file holds"
+                    f" (at most {MAX_FILE_BYTES >> 20} MB): split it into one file per day",
+                )
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return Unreadable(source, f"cannot read it ({error.strerror or error})")
     digest = hashlib.sha256(data).hexdigest()
-    return SourceFile.of(source, digest, stat.st_size, stat.st_mtime_ns, parse_bytes(data, source))
+    return SourceFile.of(source, digest, len(data), stat.st_mtime_ns, parse_bytes(data, source))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +186,16 @@ class Stale:
     size: int
 
 
-def _stale(paths: dict[str, Path], known: dict[str, FileState]) -> list[Stale]:
+def _stale(listing: Listing, known: dict[str, FileState]) -> list[Stale]:
     """The files to read again, in order (blocking: stat)."""
     stale = []
-    for source, path in paths.items():
+    for source, path in listing.files.items():
         state = known.get(source)
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError as error:  # gone since the listing, or a link that broke
+            listing.skipped[source] = f"cannot read it ({error.strerror or error})"
+            continue
         if not state or (state.size, state.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             stale.append(Stale(source, path, stat.st_size))
     return stale
@@ -123,12 +223,34 @@ def _unchanged(files: Sequence[SourceFile], known: dict[str, FileState]) -> dict
     }
 
 
-def read_sources(items: Sequence[Stale]) -> list[SourceFile]:
+def read_sources(items: Sequence[Stale]) -> list[SourceFile | Unreadable]:
     """Read and parse some files (blocking: run in a thread or a worker process)."""
     return [read_source(item.path, item.source) for item in items]
 
 
-async def parsed_chunks(stale: list[Stale]) -> AsyncGenerator[list[SourceFile], None]:
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: end this worker when the ingest that started it dies.
+
+    A killed ingest (kill -9, OOM) cannot shut its pool down; its workers would go on
+    parsing for up to a chunk's worth of files. Linux delivers SIGKILL to the worker the
+    moment its parent goes (`PR_SET_PDEATHSIG`); elsewhere a thread polls the parent.
+    """
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+async def parsed_chunks(stale: list[Stale]) -> AsyncGenerator[list[SourceFile | Unreadable], None]:
     """The files read and parsed, in order, about `CHUNK_BYTES` of notes at a time.
 
     Many files (a first ingest) are parsed in a process per core, one chunk at a time:
@@ -141,7 +263,9 @@ async def parsed_chunks(stale: list[Stale]) -> AsyncGenerator[list[SourceFile], 
             yield await asyncio.to_thread(read_sources, chunk)
         return
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(min(os.cpu_count() or 1, 8)) as pool:
+    with ProcessPoolExecutor(
+        min(os.cpu_count() or 1, 8), initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for chunk in _chunks(stale):
             parts = await asyncio.gather(
                 *(
@@ -152,19 +276,28 @@ async def parsed_chunks(stale: list[Stale]) -> AsyncGenerator[list[SourceFile], 
             yield [f for part in parts for f in part]
 
 
-async def ingest(store: Store, notes_dir: Path) -> IngestReport:
-    """Update the store from `notes_dir`: changed files replaced, deleted files dropped."""
-    paths = {path.relative_to(notes_dir).as_posix(): path for path in notes_files(notes_dir)}
+async def ingest(store: Store, notes_dir: Path, *, allow_removal: bool = False) -> IngestReport:
+    """Update the store from `notes_dir`: changed files replaced, deleted files dropped.
+
+    Raises `MassRemoval` (changing nothing) when the run would leave the library with
+    less than half its papers, unless `allow_removal`.
+    """
+    listing = await asyncio.to_thread(list_notes, notes_dir)
     known = await store.file_states()
-    stale = await asyncio.to_thread(_stale, paths, known)
-    removed = sorted(set(known) - set(paths))
+    stale = await asyncio.to_thread(_stale, listing, known)
+    removed = sorted(s for s in set(known) - set(listing.files) if not listing.kept(s))
     changed: list[str] = []
     changes = IngestChanges(0, 0, 0)
     if stale or removed:
-        async with store.replacing() as batch, aclosing(parsed_chunks(stale)) as chunks:
+        guard = None if allow_removal else refuse_mass_removal
+        async with store.replacing(guard) as batch, aclosing(parsed_chunks(stale)) as chunks:
             if removed:
                 await batch.add([], removed)
-            async for files in chunks:
+            async for results in chunks:
+                listing.skipped.update(
+                    (r.source, r.why) for r in results if isinstance(r, Unreadable)
+                )
+                files = [r for r in results if isinstance(r, SourceFile)]
                 if same := _unchanged(files, known):
                     await batch.touch(same)
                 if fresh := [f for f in files if f.source not in same]:
@@ -172,9 +305,10 @@ async def ingest(store: Store, notes_dir: Path) -> IngestReport:
                     await batch.add(fresh)
         changes = batch.changes
     return IngestReport(
-        files_seen=len(paths),
+        files_seen=len(listing.files),
         files_changed=tuple(changed),
         files_removed=tuple(removed),
         changes=changes,
         problems=tuple(await store.file_problems()),
+        skipped=tuple(listing.lines()),
     )
