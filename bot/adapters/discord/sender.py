@@ -3,19 +3,24 @@
 discord.py already retries 5xx and sleeps through short 429s; what is left is
 sorted here into permanent failures (403/404: stop that channel and say so in
 status) and transient ones (the digest service retries them with backoff).
+Every post is counted in the bot's metrics: delivered, or failed (each failed
+attempt, so retries show as failures followed by a delivery).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import discord
 
 from bot.core.render import Message
 from bot.services.digest import DeliveryError
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.app import PaperBot
 
 T = TypeVar("T")
 # resources/channel#start-thread-from-message: "A thread has already been created for this message"
@@ -53,7 +58,7 @@ def _embeds(message: Message) -> list[discord.Embed]:
 class DiscordSender:
     """Sends, finds, edits and publishes digest messages as the bot."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: PaperBot) -> None:
         self._client = client
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
@@ -66,15 +71,21 @@ class DiscordSender:
 
     async def send(self, target_id: int, message: Message, nonce: str) -> int:
         """Post with a deterministic nonce (discord.py adds `enforce_nonce`)."""
-        channel = await self._channel(target_id)
-        sent = await _translated(
-            lambda: channel.send(
-                content=message.content,
-                embeds=_embeds(message),
-                nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
+        metrics = self._client.metrics
+        try:
+            channel = await self._channel(target_id)
+            sent = await _translated(
+                lambda: channel.send(
+                    content=message.content,
+                    embeds=_embeds(message),
+                    nonce=nonce,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
             )
-        )
+        except DeliveryError:
+            metrics.failed()
+            raise
+        metrics.delivered()
         return sent.id
 
     async def recent(self, target_id: int, after: int | None) -> list[dict[str, Any]]:
