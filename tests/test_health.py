@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +31,7 @@ from bot.adapters.metrics import Metrics
 from bot.config import Settings, parse_settings
 from bot.sandbox import Sandbox, SandboxClient
 from bot.store import Store
+from tests.test_deploy import ROOT, healthcheck_command, image_environment
 
 # Family names as the Prometheus parser reports them (counters without `_total`).
 FAMILIES = {
@@ -301,6 +305,65 @@ async def test_a_port_in_use_is_one_clear_line(settings: Settings) -> None:
     assert "\n" not in message
     assert message.startswith(f"HEALTH_PORT={port}: cannot listen on 127.0.0.1:{port}")
     assert "choose a free port or unset HEALTH_PORT" in message
+
+
+# ---- the container's probe -----------------------------------------------------------
+
+
+def run_probe(port: int | None, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """The Dockerfile's HEALTHCHECK command, run as Docker would, with the image's settings."""
+    command = healthcheck_command()
+    assert command[0] == "python"
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        **image_environment(),
+        **extra,
+    }
+    if port is None:
+        del env["HEALTH_PORT"]
+    else:
+        env["HEALTH_PORT"] = str(port)
+    return subprocess.run(
+        [sys.executable, *command[1:]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+async def test_the_probe_exits_0_when_healthy_and_1_when_not(
+    client: WatchedClient, tmp_path: Path
+) -> None:
+    server = HealthServer(client)
+    port = await server.start("0.0.0.0", 0)  # as in the image: HEALTH_HOST=0.0.0.0
+    try:
+        healthy = await asyncio.to_thread(run_probe, port, tmp_path)
+        client.health.scheduler_running = False
+        failing = await asyncio.to_thread(run_probe, port, tmp_path)
+    finally:
+        await server.stop()
+    refused = await asyncio.to_thread(run_probe, port, tmp_path)
+    assert (healthy.returncode, healthy.stdout.strip()) == (
+        0,
+        f"http://127.0.0.1:{port}/healthz: 200 ok",
+    )
+    assert (failing.returncode, failing.stderr.strip()) == (
+        1,
+        f"http://127.0.0.1:{port}/healthz: 503 scheduler: the digest scheduler is not running",
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"cannot reach http://127.0.0.1:{port}/healthz: ")
+    assert "Traceback" not in healthy.stderr + failing.stderr + refused.stderr
+
+
+def test_the_probe_without_a_port_or_with_bad_settings_is_one_line_and_1(tmp_path: Path) -> None:
+    unset = run_probe(None, tmp_path)
+    assert (unset.returncode, unset.stderr.strip()) == (
+        1,
+        "error: HEALTH_PORT is not set, so the bot serves no /healthz",
+    )
+    bad = run_probe(8080, tmp_path, LOG_FORMAT="xml")
+    assert bad.returncode == 1  # never 2: Docker reserves it
+    assert "LOG_FORMAT='xml' must be one of plain, json" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 # ---- the bot's own metrics -----------------------------------------------------------
