@@ -1,12 +1,12 @@
 """Store layer: the aiosqlite database (schema, migrations, FTS). No Discord here."""
 
+from bot.store.base import StoreError
 from bot.store.digests import ChannelState, Delivery, DigestRow, GuildRow
 from bot.store.replace import FileState, IngestChanges, SourceFile
 from bot.store.store import (
     DayEntry,
     PaperSummary,
     Store,
-    StoreError,
     StoreStats,
     TagCount,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -89,6 +89,14 @@ _FIRST_TOUCH = (
 
 # Full-text indexes compacted after a batch of several chunks (see `finish`).
 FULL_TEXT_TABLES = ("paper_fts", "title_fts", "title_trigram")
+
+# The version of the search indexes' rows: the index text `bot.core.papers.index_entry`
+# makes (with `bot.core.text`) and `_insert_index` writes. Bump it when either changes:
+# a database whose indexes an older version built is reindexed at its next read-write
+# open (`Store.open`, `Store.reindex`).
+INDEX_VERSION = 1
+# Papers re-derived per step of a reindex: bounds its memory on a million papers.
+REINDEX_BATCH = 2000
 
 # Drop what is derived from the papers in `batch_keys`, and the papers left without entries.
 _CLEAR_PAPERS = (
@@ -189,10 +197,8 @@ class Replacement(Database):
         halved the lookups' median time. One chunk leaves few, and is not compacted.
         """
         await self._db.execute("DELETE FROM tags WHERE papers <= 0")
-        for table in FULL_TEXT_TABLES if self._chunks > 1 else ():
-            await self._db.execute(
-                f"INSERT INTO {table} ({table}) VALUES ('optimize')"  # noqa: S608 (constants)
-            )
+        if self._chunks > 1:
+            await self._optimize()
         after = await self._fingerprints(list(self._before))
         surviving = await self._scalar(
             "SELECT count(*) FROM papers WHERE key IN (SELECT key FROM touched_keys)"
@@ -204,6 +210,48 @@ class Replacement(Database):
             removed=len(self._before) - len(kept),
             days=tuple(sorted(self._days)),
         )
+
+    async def _optimize(self) -> None:
+        """Merge each full-text index into one segment."""
+        for table in FULL_TEXT_TABLES:
+            await self._db.execute(
+                f"INSERT INTO {table} ({table}) VALUES ('optimize')"  # noqa: S608 (constants)
+            )
+
+    async def reindex(self) -> int:
+        """Rebuild every search index from the stored papers' appearances, row for row as
+        an ingest builds them; returns how many papers were indexed.
+
+        Papers keep their ids and keys (what identifies them to the digest ledger and to
+        Discord buttons); only the derived index rows are written again.
+        """
+        for table in FULL_TEXT_TABLES:
+            await self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
+        await self._db.execute(
+            "INSERT INTO title_words_trigram (title_words_trigram) VALUES ('delete-all')"
+        )
+        await self._db.execute("DELETE FROM title_words")
+        indexed, last = 0, ""
+        while ids := dict(
+            await self._rows(
+                "SELECT key, id FROM papers WHERE key > ? ORDER BY key LIMIT ?",
+                (last, REINDEX_BATCH),
+            )
+        ):
+            grouped: dict[str, list[Appearance]] = {}
+            for row in await self._rows(
+                f"SELECT a.paper_key, {APPEARANCE_COLUMNS} FROM appearances a"  # noqa: S608
+                " WHERE a.paper_key IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(ids)),),
+            ):
+                grouped.setdefault(row[0], []).append(appearance_from_row(row[1:]))
+            await self._insert_index(
+                [(ids[key], replace(merge(items), key=key)) for key, items in grouped.items()]
+            )
+            indexed += len(ids)
+            last = list(ids)[-1]
+        await self._optimize()
+        return indexed
 
     async def _fingerprints(self, keys: Sequence[str]) -> dict[str, str]:
         """A digest of all appearances of each of these papers (to tell updates).
@@ -275,6 +323,10 @@ class Replacement(Database):
             "INSERT INTO paper_links (url, paper_id) VALUES (?, ?)",
             [(url, pid) for pid, r in records for url in r.links],
         )
+        await self._insert_index(records)
+
+    async def _insert_index(self, records: Sequence[tuple[int, PaperRecord]]) -> None:
+        """The search index rows of these papers (rowid = paper id); see `INDEX_VERSION`."""
         columns = [(pid, *r.index_columns()) for pid, r in records]
         await self._db.executemany(
             "INSERT INTO paper_fts (rowid, title, authors, abstract, commentary)"

@@ -7,7 +7,11 @@ which quotes every word.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,17 +23,20 @@ import aiosqlite
 
 from bot.core.notes import Problem
 from bot.core.papers import Appearance
-from bot.store.base import Database
+from bot.store.base import Database, StoreError
 from bot.store.digests import DigestStore
 from bot.store.replace import (
     APPEARANCE_COLUMNS,
+    INDEX_VERSION,
     SCRATCH,
     FileState,
     IngestChanges,
     Replacement,
     appearance_from_row,
 )
-from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from bot.store.schema import BUSY_TIMEOUT_MS, Prepared, back_up, prepare, sqlite_message
+
+log = logging.getLogger(__name__)
 
 # How many of the newest full-text matches a search ranks and pages through; bounds
 # a query's cost on a million papers, where common words match half the archive.
@@ -41,10 +48,6 @@ RECENT_WINDOW = 4
 EARLIER_LINK_WEIGHT = 3
 EARLIER_BATCH = 256
 EARLIER_BATCH_MAX = 2048  # then only the rarest tags are looked at (`_earlier_tail`)
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used as is (e.g. written by a newer version)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,51 +103,136 @@ def _summary(row: Sequence[Any]) -> PaperSummary:
 class Store(Database):
     """The library's SQLite database. Open with `Store.open` (an async context manager)."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        super().__init__(db)
-        self.digests = DigestStore(db, self._lock)
+    def __init__(self, db: aiosqlite.Connection, prepared: Prepared) -> None:
+        super().__init__(db, read_only=prepared.read_only)
+        self.digests = DigestStore(db, self._lock, prepared.read_only)
+        self._prepared = prepared
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: Path | str) -> AsyncIterator[Store]:
-        """Open (creating and migrating as needed) the database at `path`."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
+    async def open(cls, path: Path | str, *, readonly: bool = False) -> AsyncIterator[Store]:
+        """Open the database file at `path`: created and upgraded as needed, or read-only
+        (`readonly`, or when the file or its folder is not writable: then lookups answer
+        and writes raise `StoreError`). Any problem is a one-line `StoreError`, raised
+        before the file is changed."""
+        prepared = await asyncio.to_thread(prepare, Path(path), readonly=readonly)
         try:
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA busy_timeout = 5000")
-            store = cls(db)
-            await store._migrate()
-            await db.executescript(SCRATCH)  # per-connection scratch space for ingest
+            db = await aiosqlite.connect(prepared.uri, uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StoreError(sqlite_message(prepared.path, error)) from None
+        try:
+            store = cls(db, prepared)
+            await store._start()
             yield store
         finally:
             await db.close()
 
-    async def _migrate(self) -> None:
-        """Apply pending migrations, each with its version bump in one transaction."""
-        version: int = await self._scalar("PRAGMA user_version")
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database is at schema version {version} but this bot knows only "
-                f"{SCHEMA_VERSION}: upgrade the bot or point DATABASE_PATH elsewhere"
+    async def _start(self) -> None:
+        """Connection settings, the ingest scratch tables, and a reindex when the search
+        indexes were built by another `INDEX_VERSION`."""
+        path = self._prepared.path
+        try:
+            await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self._db.execute("PRAGMA foreign_keys = ON")
+            if self.readonly:
+                return
+            await self._db.execute("PRAGMA synchronous = NORMAL")
+            await self._db.executescript(SCRATCH)  # per-connection scratch space for ingest
+            built = await self._scalar("SELECT value FROM meta WHERE key = 'index_version'")
+        except sqlite3.Error as error:
+            raise StoreError(sqlite_message(path, error)) from None
+        if built != str(INDEX_VERSION):
+            log.info(
+                "rebuilding the search indexes of %s (index version %s -> %d)",
+                path,
+                built,
+                INDEX_VERSION,
             )
-        for number in range(version + 1, SCHEMA_VERSION + 1):
-            try:
-                await self._db.executescript(
-                    f"BEGIN;\n{MIGRATIONS[number - 1]}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
-            except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                raise
+            papers = await self.reindex()
+            log.info("rebuilt the search indexes of %d papers", papers)
+
+    @property
+    def readonly(self) -> bool:
+        """Whether writes are refused (opened read-only, or the file is not writable)."""
+        return self._read_only is not None
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._prepared.path
 
     async def schema_version(self) -> int:
         """The applied schema version."""
         version: int = await self._scalar("PRAGMA user_version")
         return version
+
+    # ---- operations -----------------------------------------------------------
+
+    async def quick_check(self) -> list[str]:
+        """What SQLite's `PRAGMA quick_check` finds wrong with the file; empty when fine.
+
+        It reads every page (seconds on a large library), so it is a command to run,
+        not part of opening.
+        """
+        try:
+            found = [row[0] for row in await self._rows("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as error:
+            return [str(error)]
+        return [] if found == ["ok"] else found
+
+    async def health(self) -> str | None:
+        """None when the file opened is still in place and writable, else one line saying
+        what is wrong. A write already under way proves writability, so it is not waited
+        for."""
+        path = self._prepared.path
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return (
+                f"the database file {path} was deleted while the bot ran: writes go to a file"
+                " no one will see; restore it from a backup and restart the bot"
+            )
+        except OSError as error:
+            return f"the database file {path} cannot be checked ({error.strerror}): check it"
+        if (stat.st_dev, stat.st_ino) != self._prepared.identity:
+            return (
+                f"the database file {path} was replaced by another file while the bot ran:"
+                " restart the bot to use the new one (it writes to the old one until then)"
+            )
+        if self._read_only is not None:
+            return self._read_only
+        if not os.access(path, os.W_OK):
+            return (
+                f"the database file {path} is not writable any more: fix its permissions"
+                " (or attributes) and restart the bot"
+            )
+        if self._lock.locked():
+            return None
+        try:
+            async with self._lock:
+                await self._db.execute("BEGIN IMMEDIATE")
+                await self._db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            return f"the database file {path} is not writable: {sqlite_message(path, error)}"
+        return None
+
+    async def backup(self, dest: Path) -> None:
+        """A consistent copy of the database at `dest`, taken while the bot runs, with
+        SQLite's online backup API on a connection of its own (lookups and writes carry
+        on); `dest` is written beside and renamed, and is never the live database."""
+        await asyncio.to_thread(back_up, self._prepared, dest)
+
+    async def reindex(self) -> int:
+        """Rebuild the search indexes from the stored papers exactly as an ingest builds
+        them, record `INDEX_VERSION`, and return how many papers were indexed."""
+        async with self._transaction():
+            papers = await Replacement(self).reindex()
+            await self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('index_version', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(INDEX_VERSION),),
+            )
+        return papers
 
     # ---- ingest -------------------------------------------------------------
 
