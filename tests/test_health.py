@@ -219,6 +219,32 @@ async def test_healthz_is_503_before_the_gateway_is_ready(tmp_path: Path) -> Non
     )
 
 
+async def test_healthz_reads_the_real_store(
+    live: Sandbox, monkeypatch: pytest.MonkeyPatch, store: Store, tmp_path: Path
+) -> None:
+    point_at(live, monkeypatch)
+    bot = WatchedClient(store)
+    running = asyncio.create_task(bot.start(live.config.token))
+    server = HealthServer(bot)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        assert (await get_json(f"http://127.0.0.1:{port}/healthz"))[0] == 200
+        (tmp_path / "db" / "bot.sqlite3").unlink()
+        status, body = await get_json(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        await server.stop()
+        await bot.close()
+        await running
+    assert status == 503
+    assert body["checks"]["database"].startswith("the database file ")
+    assert "was deleted while the bot ran" in body["checks"]["database"]
+    assert {k: v for k, v in body["checks"].items() if k != "database"} == {
+        "gateway": "ok",
+        "scheduler": "ok",
+    }
+
+
 # ---- /metrics ------------------------------------------------------------------------
 
 
