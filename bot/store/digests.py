@@ -9,14 +9,26 @@ resolves it before sending anything else.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.core.notes import Problem
 from bot.store.base import Database
 
-GUILD_FIELDS = ("channel_id", "digest_time", "timezone", "language", "style", "paused")
+GUILD_FIELDS = (
+    "channel_id",
+    "digest_time",
+    "timezone",
+    "language",
+    "style",
+    "paused",
+    "alert_channel_id",
+)
+# Column names are the constants above, never input.
+GUILD_SELECT = f"SELECT guild_id, {', '.join(GUILD_FIELDS)} FROM guild_settings"  # noqa: S608
 
 
 def _now() -> str:
@@ -34,6 +46,25 @@ class GuildRow:
     language: str | None
     style: str | None
     paused: bool
+    alert_channel_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChannel:
+    """A server's channel for operator alerts, with the server's language setting."""
+
+    guild_id: int
+    channel_id: int
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblems:
+    """A notes file with problems, and the days of notes read from it (none if unreadable)."""
+
+    source: str
+    days: tuple[date, ...]
+    problems: tuple[Problem, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +118,10 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def _guild(row: Any) -> GuildRow:
-    guild_id, channel_id, digest_time, timezone, language, style, paused = row
-    return GuildRow(guild_id, channel_id, digest_time, timezone, language, style, bool(paused))
+    guild_id, channel_id, digest_time, timezone, language, style, paused, alerts = row
+    return GuildRow(
+        guild_id, channel_id, digest_time, timezone, language, style, bool(paused), alerts
+    )
 
 
 class DigestStore(Database):
@@ -98,22 +131,21 @@ class DigestStore(Database):
 
     async def guild(self, guild_id: int) -> GuildRow | None:
         """A server's settings row, if it changed anything."""
-        rows = list(
-            await self._rows(
-                "SELECT guild_id, channel_id, digest_time, timezone, language, style, paused"
-                " FROM guild_settings WHERE guild_id = ?",
-                (guild_id,),
-            )
-        )
+        rows = list(await self._rows(f"{GUILD_SELECT} WHERE guild_id = ?", (guild_id,)))
         return _guild(rows[0]) if rows else None
 
     async def guilds(self) -> list[GuildRow]:
         """Every server that changed a setting."""
-        rows = await self._rows(
-            "SELECT guild_id, channel_id, digest_time, timezone, language, style, paused"
-            " FROM guild_settings ORDER BY guild_id"
-        )
+        rows = await self._rows(f"{GUILD_SELECT} ORDER BY guild_id")
         return [_guild(r) for r in rows]
+
+    async def alert_channels(self) -> list[AlertChannel]:
+        """Every server's alert channel (servers without one are left out)."""
+        rows = await self._rows(
+            "SELECT guild_id, alert_channel_id, language FROM guild_settings"
+            " WHERE alert_channel_id IS NOT NULL ORDER BY guild_id"
+        )
+        return [AlertChannel(guild, channel, language) for guild, channel, language in rows]
 
     async def update_guild(self, guild_id: int, **values: Any) -> None:
         """Set some of a server's settings (names from `GUILD_FIELDS`)."""
@@ -369,3 +401,39 @@ class DigestStore(Database):
     async def channels(self) -> list[int]:
         """Every channel that ever had a digest."""
         return [r[0] for r in await self._rows("SELECT channel_id FROM digest_channels")]
+
+    # ---- for operators --------------------------------------------------------
+
+    async def stopped_channels(self) -> int:
+        """How many digest channels are stopped (403/404) until an admin acts."""
+        count: int = await self._scalar("SELECT count(*) FROM digest_channels WHERE stopped = 1")
+        return count
+
+    async def pending_parts(self) -> int:
+        """Digest parts whose fate is open: being sent, or waiting to be published.
+
+        Parts in a thread are never published (only the channel's own messages are),
+        so their 'pending' does not count.
+        """
+        count: int = await self._scalar(
+            "SELECT count(*) FROM deliveries WHERE state = 'sending'"
+            " OR (publish = 'pending' AND target_id = channel_id)"
+        )
+        return count
+
+    async def problem_files(self) -> list[FileProblems]:
+        """Notes files with problems, by name, each with the days of notes read from it."""
+        rows = await self._rows(
+            "SELECT f.source, f.problems,"
+            " (SELECT json_group_array(DISTINCT a.date) FROM appearances a"
+            "  WHERE a.source = f.source)"
+            " FROM files f WHERE f.problems != '[]' ORDER BY f.source"
+        )
+        return [
+            FileProblems(
+                source,
+                tuple(sorted(date.fromisoformat(d) for d in json.loads(days))),
+                tuple(Problem(source, line, message) for line, message in json.loads(problems)),
+            )
+            for source, problems, days in rows
+        ]
