@@ -20,9 +20,9 @@ from bot.sandbox import errors, limits
 from bot.sandbox.errors import FormErrors
 from bot.sandbox.messages import apply_edit, edit_message, iter_components, new_message
 from bot.sandbox.world import (
-    BOT_PERMISSIONS,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
+    GUILD_FEATURES,
     Channel,
     Command,
     MemberSpec,
@@ -47,6 +47,16 @@ ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 # ...application-commands#application-command-object-application-command-option-type
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
 USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 6, 7, 8, 9, 10
+
+
+@dataclass
+class Resolving:
+    """Who sends a command from where, and the ``resolved`` data its options collect: a
+    resolved member's or channel's ``permissions`` depend on both."""
+
+    member: MemberSpec
+    channel: Channel
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class UserError(ValueError):
@@ -141,8 +151,8 @@ class Interactions:
         if option_defs and option_defs[0].get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP):
             choices = ", ".join(o["name"] for o in option_defs)
             raise UserError(f"/{path.strip()} needs a subcommand: {choices}")
-        resolved: dict[str, dict[str, Any]] = {}
-        values = self._options(option_defs, options, focused, resolved)
+        resolving = Resolving(member, channel)
+        values = self._options(option_defs, options, focused, resolving)
         for wrapper in reversed(wrappers):
             wrapper["options"] = values
             values = [wrapper]
@@ -154,8 +164,8 @@ class Interactions:
         }
         if command.payload.get("guild_id"):
             data["guild_id"] = command.payload["guild_id"]
-        if resolved:
-            data["resolved"] = resolved
+        if resolving.data:
+            data["resolved"] = resolving.data
         kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
         return self._create(kind, data, member, channel)
 
@@ -203,7 +213,7 @@ class Interactions:
         if command is None:
             raise UserError(f"/{name} is not a registered command")
         needed = command.payload.get("default_member_permissions")
-        if needed is not None and int(needed) & ~world.permissions(member):
+        if needed is not None and int(needed) & ~world.guild_permissions(member.id):
             raise UserError(
                 f"{member.username} cannot use /{name}: it needs permissions {needed} "
                 "(default_member_permissions)"
@@ -215,7 +225,7 @@ class Interactions:
         defs: list[dict[str, Any]],
         given: Mapping[str, Any],
         focused: str | None,
-        resolved: dict[str, dict[str, Any]],
+        resolving: Resolving,
     ) -> list[dict[str, Any]]:
         by_name = {d["name"]: d for d in defs}
         unknown = set(given) - set(by_name)
@@ -238,15 +248,13 @@ class Interactions:
                     }
                 )
             elif name in given:
-                value = self._convert(spec, given[name], resolved)
+                value = self._convert(spec, given[name], resolving)
                 result.append({"type": spec["type"], "name": name, "value": value})
             elif spec.get("required") and focused is None:
                 raise UserError(f"option {name!r} is required")
         return result
 
-    def _convert(
-        self, spec: Mapping[str, Any], raw: Any, resolved: dict[str, dict[str, Any]]
-    ) -> Any:
+    def _convert(self, spec: Mapping[str, Any], raw: Any, resolving: Resolving) -> Any:
         """Turn what the member typed into the typed value Discord's client would send."""
         kind, name, world = spec["type"], spec["name"], self.world
         try:
@@ -266,20 +274,20 @@ class Interactions:
                 if member is None:
                     raise UserError(f"option {name!r}: no member {raw!r}")
                 value = str(member.id)
-                resolved.setdefault("users", {})[value] = world.user(member.id)
-                member_payload = world.member_payload(member, with_permissions=True)
+                resolving.data.setdefault("users", {})[value] = world.user(member.id)
+                member_payload = world.member_payload(member, resolving.channel)
                 del member_payload["user"]
-                resolved.setdefault("members", {})[value] = member_payload
+                resolving.data.setdefault("members", {})[value] = member_payload
             elif kind == CHANNEL:
                 channel = world.channel_by_name(raw)
                 if channel is None:
                     raise UserError(f"option {name!r}: no channel {raw!r}")
                 value = str(channel.id)
-                resolved.setdefault("channels", {})[value] = {
+                resolving.data.setdefault("channels", {})[value] = {
                     "id": value,
                     "name": channel.name,
                     "type": channel.type,
-                    "permissions": str(BOT_PERMISSIONS),
+                    "permissions": str(world.permissions_in(channel, resolving.member.id)),
                     "flags": 0,
                 }
             else:
@@ -316,20 +324,24 @@ class Interactions:
         interaction_id = world.snowflakes.next()
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(96)
         channel_payload = world.channel_payload(channel)
-        channel_payload["permissions"] = str(world.permissions(member))
+        channel_payload["permissions"] = str(world.permissions_in(channel, member.id))
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(world.config.application_id),
             "type": kind,
             "data": data,
             "guild_id": str(world.config.guild_id),
-            "guild": {"id": str(world.config.guild_id), "locale": "en-US", "features": ["NEWS"]},
+            "guild": {
+                "id": str(world.config.guild_id),
+                "locale": "en-US",
+                "features": list(GUILD_FEATURES),
+            },
             "channel_id": str(channel.id),
             "channel": channel_payload,
-            "member": world.member_payload(member, with_permissions=True),
+            "member": world.member_payload(member, channel),
             "token": token,
             "version": 1,
-            "app_permissions": str(BOT_PERMISSIONS),
+            "app_permissions": str(world.bot_permissions_in(channel)),
             "locale": member.locale,
             "guild_locale": "en-US",
             "entitlements": [],

@@ -31,6 +31,7 @@ from bot.sandbox.ratelimit import RateLimited, RateLimiter
 from bot.sandbox.spec import OpenApiSpec
 from bot.sandbox.world import (
     ANNOUNCEMENT_THREAD,
+    CREATE_PUBLIC_THREADS,
     DM,
     FLAG_CROSSPOSTED,
     FLAG_HAS_THREAD,
@@ -38,7 +39,12 @@ from bot.sandbox.world import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
     INTENT_GUILDS,
+    MANAGE_MESSAGES,
     PUBLIC_THREAD,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
     Channel,
     Command,
     World,
@@ -124,8 +130,10 @@ class RestApi:
         commands = "/applications/{application_id}/commands"
         guild_commands = "/applications/{application_id}/guilds/{guild_id}/commands"
         callback = "/interactions/{interaction_id}/{interaction_token}/callback"
+        guild = "/guilds/{guild_id}"
         routes = [
             Route("GET", "/users/@me", self.get_me),
+            Route("GET", "/users/@me/guilds", self.get_my_guilds),
             Route("GET", "/users/{user_id}", self.get_user),
             Route("GET", "/oauth2/applications/@me", self.get_application),
             Route("GET", "/gateway", self.get_gateway, bot_auth=False),
@@ -134,6 +142,9 @@ class RestApi:
             Route("PUT", commands, self.put_commands),
             Route("GET", guild_commands, self.get_commands),
             Route("PUT", guild_commands, self.put_commands),
+            Route("GET", guild, self.get_guild),
+            Route("GET", guild + "/members/{user_id}", self.get_member),
+            Route("GET", guild + "/roles", self.get_roles),
             Route("GET", channel, self.get_channel),
             Route("GET", channel + "/messages", self.list_messages),
             Route("POST", channel + "/messages", self.create_message, _message_check),
@@ -235,6 +246,9 @@ class RestApi:
             raise errors.unknown_user()
         return 200, user
 
+    async def get_my_guilds(self, call: Call) -> tuple[int, Any]:
+        return 200, [self.world.my_guild(_flag(call, "with_counts"))]
+
     async def get_application(self, call: Call) -> tuple[int, Any]:
         return 200, self.world.application()
 
@@ -327,13 +341,45 @@ class RestApi:
             payload["guild_id"] = str(guild_id)
         return payload
 
+    # --- the guild ---------------------------------------------------------------------
+
+    def _guild(self, call: Call) -> None:
+        if call.id("guild_id") != self.world.config.guild_id:
+            raise errors.unknown_guild()
+
+    async def get_guild(self, call: Call) -> tuple[int, Any]:
+        self._guild(call)
+        return 200, self.world.guild(_flag(call, "with_counts"))
+
+    async def get_member(self, call: Call) -> tuple[int, Any]:
+        self._guild(call)
+        user_id = call.id("user_id")
+        if user_id == self.world.config.bot_user_id:
+            return 200, self.world.bot_member_payload()
+        member = self.world.members.get(user_id)
+        if member is None:
+            raise errors.unknown_member()
+        return 200, self.world.member_payload(member)
+
+    async def get_roles(self, call: Call) -> tuple[int, Any]:
+        self._guild(call)
+        return 200, self.world.roles()
+
     # --- channels and messages ---------------------------------------------------------
 
     def _channel(self, call: Call) -> Channel:
+        """The channel, if the bot may see it (Discord answers 50001 otherwise)."""
         channel = self.world.channels.get(call.id("channel_id"))
         if channel is None:
             raise errors.unknown_channel()
+        if not self.world.bot_permissions_in(channel) & VIEW_CHANNEL:
+            raise errors.missing_access()
         return channel
+
+    def _require(self, channel: Channel, needs: int) -> None:
+        """The permissions an endpoint documents as required, or 403 50013."""
+        if needs & ~self.world.bot_permissions_in(channel):
+            raise errors.missing_permissions()
 
     def _message(self, call: Call) -> tuple[Channel, dict[str, Any]]:
         channel = self._channel(call)
@@ -346,7 +392,9 @@ class RestApi:
         return 200, self.world.channel_payload(self._channel(call))
 
     async def list_messages(self, call: Call) -> tuple[int, Any]:
-        """Newest first; ``before`` / ``after`` / ``around`` and ``limit`` 1–100 (default 50)."""
+        """Newest first; ``before`` / ``after`` / ``around`` and ``limit`` 1–100 (default 50).
+        Without Read Message History the list is empty (resources/message#get-channel-messages).
+        """
         channel = self._channel(call)
         query = call.request.query
         try:
@@ -367,15 +415,20 @@ class RestApi:
             older = [i for i in ids if i <= pivot][: (limit + 1) // 2]
             newer = sorted(i for i in ids if i > pivot)[: limit // 2][::-1]
             ids = newer + older
+        if READ_MESSAGE_HISTORY & ~self.world.bot_permissions_in(channel):
+            return 200, []
         return 200, [channel.messages[i] for i in ids[:limit]]
 
     async def get_message(self, call: Call) -> tuple[int, Any]:
-        return 200, self._message(call)[1]
+        channel, message = self._message(call)
+        self._require(channel, READ_MESSAGE_HISTORY)
+        return 200, message
 
     async def create_message(self, call: Call) -> tuple[int, Any]:
+        """topics/permissions: a thread takes Send Messages in Threads instead of Send Messages
+        (a thread has its parent's permissions otherwise)."""
         channel = self._channel(call)
-        if not channel.bot_can_send:
-            raise errors.missing_permissions()
+        self._require(channel, SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES)
         body = call.body or {}
         limits.require_something_to_send(body)
         # resources/message#create-message: with enforce_nonce, a nonce seen in the last few
@@ -409,8 +462,11 @@ class RestApi:
         return 204, None
 
     async def crosspost(self, call: Call) -> tuple[int, Any]:
-        """resources/message#crosspost-message: announcement channels only, once per message."""
+        """resources/message#crosspost-message: announcement channels only, once per message;
+        the bot's own messages need Send Messages, others' Manage Messages."""
         channel, message = self._message(call)
+        own = message["author"]["id"] == str(self.world.config.bot_user_id)
+        self._require(channel, SEND_MESSAGES if own else MANAGE_MESSAGES)
         if channel.type != GUILD_ANNOUNCEMENT:
             raise errors.wrong_channel_type()
         if message["flags"] & FLAG_CROSSPOSTED:
@@ -420,10 +476,12 @@ class RestApi:
         return 200, message
 
     async def start_thread(self, call: Call) -> tuple[int, Any]:
-        """resources/channel#start-thread-from-message: the thread takes the message's id."""
+        """resources/channel#start-thread-from-message: the thread takes the message's id;
+        Create Public Threads is needed."""
         channel, message = self._message(call)
         if channel.is_thread or channel.type == DM:
             raise errors.wrong_channel_type()
+        self._require(channel, CREATE_PUBLIC_THREADS)
         if message["flags"] & FLAG_HAS_THREAD:
             raise errors.thread_exists()
         body = call.body or {}
@@ -481,7 +539,7 @@ class RestApi:
             received=call.received,
         )
         self.journal.emit("interaction", interaction.report())
-        if call.request.query.get("with_response", "false").lower() not in ("1", "true"):
+        if not _flag(call, "with_response"):
             return 204, None
         return 200, self.interactions.callback_response(interaction)
 
@@ -489,7 +547,7 @@ class RestApi:
         interaction = self.interactions.webhook(call.id("webhook_id"), call.params["webhook_token"])
         message = self.interactions.followup(interaction, call.body or {})
         self.journal.emit("interaction", interaction.report())
-        wait = call.request.query.get("wait", "false").lower() in ("1", "true")
+        wait = _flag(call, "wait")
         return (200, message) if wait else (204, None)
 
     async def get_webhook_message(self, call: Call) -> tuple[int, Any]:
@@ -513,6 +571,11 @@ class RestApi:
 def _permissions(value: Any) -> str | None:
     """Commands echo permission bit sets as strings, whichever way they were sent."""
     return None if value is None else str(int(value))
+
+
+def _flag(call: Call, name: str) -> bool:
+    """A boolean query parameter (discord.py sends ``1``, others ``true``)."""
+    return call.request.query.get(name, "false").lower() in ("1", "true")
 
 
 def _message_ref(call: Call) -> str:

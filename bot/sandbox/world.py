@@ -6,7 +6,9 @@ because discord.py parses them with the same code it uses against Discord.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,10 +19,12 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 
 # topics/permissions#permissions-bitwise-permission-flags
 CREATE_INSTANT_INVITE = 1 << 0
+ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+SEND_TTS_MESSAGES = 1 << 12
 MANAGE_MESSAGES = 1 << 13
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
@@ -45,6 +49,27 @@ EVERYONE_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 BOT_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES | MENTION_EVERYONE
+# Every flag documented up to USE_EXTERNAL_APPS (1 << 50): what the guild owner holds.
+ALL_PERMISSIONS = (1 << 51) - 1
+# What a user holds in a DM with the bot.
+DM_PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | ADD_REACTIONS
+    | USE_EXTERNAL_EMOJIS
+    | USE_APPLICATION_COMMANDS
+)
+# topics/permissions#implicit-permissions: what cannot be used without Send Messages.
+NEED_SEND_MESSAGES = MENTION_EVERYONE | SEND_TTS_MESSAGES | ATTACH_FILES | EMBED_LINKS
+
+# resources/channel#overwrite-object-overwrite-structure
+OVERWRITE_ROLE, OVERWRITE_MEMBER = 0, 1
+
+# resources/guild#guild-object-guild-features: announcement channels need NEWS.
+GUILD_FEATURES = ("NEWS",)
 
 # topics/gateway#gateway-intents: the privileged ones must be enabled on the application.
 INTENT_GUILDS = 1 << 0
@@ -96,9 +121,16 @@ class SandboxConfig:
     text_channel_name: str = "papers"
     announcement_channel_id: int = 1_200_000_000_000_000_201
     announcement_channel_name: str = "announcements"
-    # A channel whose permission overwrite denies the bot Send Messages.
-    readonly_channel_id: int = 1_200_000_000_000_000_202
+    # Channels whose permission overwrites keep the bot from posting a digest there, each
+    # the way a server admin would set it up (see ``World.__init__``).
+    readonly_channel_id: int = 1_200_000_000_000_000_202  # the bot may not Send Messages
     readonly_channel_name: str = "rules"
+    no_embeds_channel_id: int = 1_200_000_000_000_000_203  # nobody may Embed Links
+    no_embeds_channel_name: str = "quotes"
+    no_threads_channel_id: int = 1_200_000_000_000_000_204  # nobody may Create Public Threads
+    no_threads_channel_name: str = "chat"
+    hidden_channel_id: int = 1_200_000_000_000_000_205  # only Moderators may View Channel
+    hidden_channel_name: str = "staff"
     moderator_role_id: int = 1_200_000_000_000_000_300
     bot_role_id: int = 1_200_000_000_000_000_301
     members: tuple[MemberSpec, ...] = (
@@ -132,6 +164,36 @@ class Snowflakes:
         return (ms << 22) | (1 << 17) | (next(self._counter) & 0xFFF)
 
 
+@dataclass(frozen=True, slots=True)
+class Overwrite:
+    """A channel's permission overwrite for a role or a member (``OVERWRITE_*``)."""
+
+    id: int
+    type: int
+    allow: int = 0
+    deny: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        """resources/channel#overwrite-object: bit sets are strings."""
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "allow": str(self.allow),
+            "deny": str(self.deny),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A guild role; ``bot_id`` marks the role Discord manages for a bot."""
+
+    id: int
+    name: str
+    permissions: int
+    position: int
+    bot_id: int | None = None
+
+
 @dataclass
 class Channel:
     id: int
@@ -143,7 +205,7 @@ class Channel:
     owner_id: int | None = None
     recipient_id: int | None = None
     auto_archive_duration: int = 1440
-    bot_can_send: bool = True  # False: a member overwrite denies the bot Send Messages
+    overwrites: tuple[Overwrite, ...] = ()
     created_at: str = field(default_factory=now_iso)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -175,25 +237,51 @@ class World:
         self.clock = clock
         self.snowflakes = Snowflakes()
         self.created_at = now_iso()
-        self.channels: dict[int, Channel] = {
-            config.text_channel_id: Channel(
-                config.text_channel_id, GUILD_TEXT, config.text_channel_name, config.guild_id, 0
-            ),
-            config.announcement_channel_id: Channel(
+        everyone, moderators = config.guild_id, config.moderator_role_id
+        self.guild_roles = [
+            Role(everyone, "@everyone", EVERYONE_PERMISSIONS, 0),
+            Role(moderators, "Moderators", MANAGE_GUILD, 1),
+            Role(config.bot_role_id, config.bot_name, BOT_PERMISSIONS, 2, config.bot_user_id),
+        ]
+        guild_channels = [
+            (config.text_channel_id, GUILD_TEXT, config.text_channel_name, ()),
+            (
                 config.announcement_channel_id,
                 GUILD_ANNOUNCEMENT,
                 config.announcement_channel_name,
-                config.guild_id,
-                1,
+                (),
             ),
-            config.readonly_channel_id: Channel(
+            (
                 config.readonly_channel_id,
                 GUILD_TEXT,
                 config.readonly_channel_name,
-                config.guild_id,
-                2,
-                bot_can_send=False,
+                (Overwrite(config.bot_user_id, OVERWRITE_MEMBER, deny=SEND_MESSAGES),),
             ),
+            (
+                config.no_embeds_channel_id,
+                GUILD_TEXT,
+                config.no_embeds_channel_name,
+                (Overwrite(everyone, OVERWRITE_ROLE, deny=EMBED_LINKS),),
+            ),
+            (
+                config.no_threads_channel_id,
+                GUILD_TEXT,
+                config.no_threads_channel_name,
+                (Overwrite(everyone, OVERWRITE_ROLE, deny=CREATE_PUBLIC_THREADS),),
+            ),
+            (
+                config.hidden_channel_id,
+                GUILD_TEXT,
+                config.hidden_channel_name,
+                (
+                    Overwrite(everyone, OVERWRITE_ROLE, deny=VIEW_CHANNEL),
+                    Overwrite(moderators, OVERWRITE_ROLE, allow=VIEW_CHANNEL),
+                ),
+            ),
+        ]
+        self.channels: dict[int, Channel] = {
+            channel_id: Channel(channel_id, kind, name, config.guild_id, position, overwrites=ows)
+            for position, (channel_id, kind, name, ows) in enumerate(guild_channels)
         }
         self.members = {m.id: m for m in config.members}
         self.global_commands: dict[tuple[str, int], Command] = {}
@@ -253,19 +341,73 @@ class World:
                 return member
         return None
 
-    def permissions(self, member: MemberSpec) -> int:
-        return EVERYONE_PERMISSIONS | (MANAGE_GUILD if member.manage_guild else 0)
+    # --- permissions (topics/permissions) ----------------------------------------------
 
-    def member_payload(self, member: MemberSpec, *, with_permissions: bool) -> dict[str, Any]:
-        """A guild member; interactions add the member's ``permissions`` in the channel."""
-        roles = [self.config.moderator_role_id] if member.manage_guild else []
-        payload = self._member(self.user(member.id), roles)
-        if with_permissions:
-            payload["permissions"] = str(self.permissions(member))
+    @property
+    def owner_id(self) -> int:
+        return next(iter(self.members))
+
+    def role_ids(self, user_id: int) -> list[int]:
+        """The roles a guild member holds (@everyone is implied, as in member objects)."""
+        if user_id == self.config.bot_user_id:
+            return [self.config.bot_role_id]
+        member = self.members.get(user_id)
+        return [self.config.moderator_role_id] if member and member.manage_guild else []
+
+    def guild_permissions(self, user_id: int) -> int:
+        """The owner holds everything; others @everyone's permissions and their roles'."""
+        if user_id == self.owner_id:
+            return ALL_PERMISSIONS
+        held = {self.config.guild_id, *self.role_ids(user_id)}
+        granted = 0
+        for role in self.guild_roles:
+            if role.id in held:
+                granted |= role.permissions
+        return granted  # no role here grants Administrator
+
+    def permissions_in(self, channel: Channel, user_id: int) -> int:
+        """What a user may do in a channel, as Discord decides before it answers a request.
+
+        Overwrites count in Discord's order: @everyone's, then the user's roles' together,
+        then the user's own, each deny before allow. Without View Channel nothing counts;
+        without Send Messages neither do the permissions that only qualify a message. A
+        thread has its parent's permissions.
+        """
+        if channel.type == DM:
+            return DM_PERMISSIONS
+        if channel.is_thread and channel.parent_id in self.channels:
+            channel = self.channels[channel.parent_id]
+        granted = self.guild_permissions(user_id)
+        if granted & ADMINISTRATOR:
+            return granted  # the owner: overwrites do not apply
+        roles = set(self.role_ids(user_id))
+        steps = (
+            [o for o in channel.overwrites if (o.type, o.id) == (OVERWRITE_ROLE, channel.guild_id)],
+            [o for o in channel.overwrites if o.type == OVERWRITE_ROLE and o.id in roles],
+            [o for o in channel.overwrites if (o.type, o.id) == (OVERWRITE_MEMBER, user_id)],
+        )
+        for step in steps:
+            granted &= ~functools.reduce(operator.or_, (o.deny for o in step), 0)
+            granted |= functools.reduce(operator.or_, (o.allow for o in step), 0)
+        if not granted & VIEW_CHANNEL:
+            return 0
+        return granted if granted & SEND_MESSAGES else granted & ~NEED_SEND_MESSAGES
+
+    def bot_permissions_in(self, channel: Channel) -> int:
+        return self.permissions_in(channel, self.config.bot_user_id)
+
+    # --- members ----------------------------------------------------------------------
+
+    def member_payload(self, member: MemberSpec, channel: Channel | None = None) -> dict[str, Any]:
+        """A guild member; in an interaction it carries the member's ``permissions`` in the
+        interaction's channel."""
+        payload = self._member(self.user(member.id), self.role_ids(member.id))
+        if channel is not None:
+            payload["permissions"] = str(self.permissions_in(channel, member.id))
         return payload
 
     def bot_member_payload(self) -> dict[str, Any]:
-        return self._member(self.bot_user(), [self.config.bot_role_id])
+        return self._member(self.bot_user(), self.role_ids(self.config.bot_user_id))
 
     def _member(self, user: dict[str, Any] | None, roles: list[int]) -> dict[str, Any]:
         return {
@@ -290,13 +432,6 @@ class World:
             if str(name_or_id) in (channel.name, str(channel.id), f"#{channel.name}"):
                 return channel
         return None
-
-    def _overwrites(self, channel: Channel) -> list[dict[str, Any]]:
-        """resources/channel#overwrite-object: type 1 is a member overwrite."""
-        if channel.bot_can_send:
-            return []
-        bot_id = str(self.config.bot_user_id)
-        return [{"id": bot_id, "type": 1, "allow": "0", "deny": str(SEND_MESSAGES)}]
 
     def channel_payload(self, channel: Channel) -> dict[str, Any]:
         if channel.type == DM:
@@ -323,12 +458,12 @@ class World:
                 "position": channel.position,
                 "topic": None,
                 "nsfw": False,
-                "permission_overwrites": self._overwrites(channel),
+                "permission_overwrites": [o.payload() for o in channel.overwrites],
                 "default_auto_archive_duration": 1440,
             }
         return {
             **payload,
-            "permissions": str(BOT_PERMISSIONS),
+            "permissions": str(self.bot_permissions_in(channel)),
             "owner_id": str(channel.owner_id),
             "thread_metadata": {
                 "archived": False,
@@ -357,40 +492,87 @@ class World:
     # --- the guild as the gateway announces it ----------------------------------------
 
     def roles(self) -> list[dict[str, Any]]:
-        def role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
-            return {
-                "id": str(role_id),
-                "name": name,
+        """topics/permissions#role-object; a bot's managed role carries ``tags.bot_id``."""
+        payloads = []
+        for role in self.guild_roles:
+            payload: dict[str, Any] = {
+                "id": str(role.id),
+                "name": role.name,
                 "color": 0,
                 "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
                 "hoist": False,
                 "icon": None,
                 "unicode_emoji": None,
-                "position": position,
-                "permissions": str(permissions),
-                "managed": False,
+                "position": role.position,
+                "permissions": str(role.permissions),
+                "managed": role.bot_id is not None,
                 "mentionable": False,
                 "flags": 0,
             }
-
-        return [
-            role(self.config.guild_id, "@everyone", EVERYONE_PERMISSIONS, 0),
-            role(self.config.moderator_role_id, "Moderators", MANAGE_GUILD, 1),
-            {
-                **role(self.config.bot_role_id, self.config.bot_name, BOT_PERMISSIONS, 2),
-                "managed": True,
-                "tags": {"bot_id": str(self.config.bot_user_id)},
-            },
-        ]
+            if role.bot_id is not None:
+                payload["tags"] = {"bot_id": str(role.bot_id)}
+            payloads.append(payload)
+        return payloads
 
     def guild_create(self, intents: int) -> dict[str, Any]:
         """GUILD_CREATE as sent after READY (events/gateway-events#guild-create). Without the
         privileged GUILD_MEMBERS intent the member list holds only the bot itself."""
         members = [self.bot_member_payload()]
         if intents & INTENT_GUILD_MEMBERS:
-            members += [
-                self.member_payload(m, with_permissions=False) for m in self.members.values()
-            ]
+            members += [self.member_payload(m) for m in self.members.values()]
+        return {
+            **self._guild_fields(),
+            "joined_at": self.created_at,
+            "large": False,
+            "unavailable": False,
+            "lazy": True,
+            "member_count": len(self.members) + 1,
+            "members": members,
+            "voice_states": [],
+            "presences": [],
+            "channels": [
+                self.channel_payload(c)
+                for c in self.channels.values()
+                if c.type != DM and not c.is_thread
+            ],
+            "threads": [self.channel_payload(c) for c in self.channels.values() if c.is_thread],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "latest_onboarding_question_id": None,
+            "hub_type": None,
+            "version": 0,
+        }
+
+    def guild(self, with_counts: bool) -> dict[str, Any]:
+        """``GET /guilds/{guild.id}`` (resources/guild#get-guild, GuildWithCountsResponse)."""
+        payload = {
+            **self._guild_fields(),
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "max_presences": None,
+            "nsfw": False,
+        }
+        return {**payload, **self._counts()} if with_counts else payload
+
+    def my_guild(self, with_counts: bool) -> dict[str, Any]:
+        """The guild in ``GET /users/@me/guilds``: ``permissions`` are the bot's guild-wide."""
+        payload = {
+            "id": str(self.config.guild_id),
+            "name": self.config.guild_name,
+            "icon": None,
+            "banner": None,
+            "owner": self.owner_id == self.config.bot_user_id,
+            "permissions": str(self.guild_permissions(self.config.bot_user_id)),
+            "features": list(GUILD_FEATURES),
+        }
+        return {**payload, **self._counts()} if with_counts else payload
+
+    def _counts(self) -> dict[str, Any]:
+        return {"approximate_member_count": len(self.members) + 1, "approximate_presence_count": 0}
+
+    def _guild_fields(self) -> dict[str, Any]:
+        """What the guild object looks like in REST answers and in GUILD_CREATE alike."""
         return {
             "id": str(self.config.guild_id),
             "name": self.config.guild_name,
@@ -399,7 +581,7 @@ class World:
             "discovery_splash": None,
             "banner": None,
             "description": None,
-            "owner_id": str(next(iter(self.members))),
+            "owner_id": str(self.owner_id),
             "region": "deprecated",
             "afk_channel_id": None,
             "afk_timeout": 300,
@@ -422,37 +604,17 @@ class World:
             "max_video_channel_users": 25,
             "max_stage_video_channel_users": 50,
             "application_id": None,
-            "features": ["NEWS"],
+            "features": list(GUILD_FEATURES),
             "roles": self.roles(),
             "emojis": [],
             "stickers": [],
-            "joined_at": self.created_at,
-            "large": False,
-            "unavailable": False,
-            "lazy": True,
-            "member_count": len(self.members) + 1,
-            "members": members,
-            "voice_states": [],
-            "presences": [],
-            "channels": [
-                self.channel_payload(c)
-                for c in self.channels.values()
-                if c.type != DM and not c.is_thread
-            ],
-            "threads": [self.channel_payload(c) for c in self.channels.values() if c.is_thread],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
             "incidents_data": None,
             "home_header": None,
-            "latest_onboarding_question_id": None,
-            "hub_type": None,
-            "version": 0,
         }
 
     def application(self) -> dict[str, Any]:
         """``GET /oauth2/applications/@me`` (PrivateApplicationResponse)."""
-        owner = self.user(next(iter(self.members)))
+        owner = self.user(self.owner_id)
         return {
             "id": str(self.config.application_id),
             "name": self.config.bot_name,
