@@ -37,6 +37,7 @@ from bot.core.permissions import (
     digest_needs,
     missing_permissions,
     overwrites_from_payload,
+    overwritten_permissions,
 )
 
 GUILD, OWNER, BOT = 100, 7, 99
@@ -116,6 +117,17 @@ def test_without_send_messages_embeds_files_and_mentions_do_not_count() -> None:
     # Only where messages are posted: a category keeps the bits for its channels to inherit.
     category = channel_permissions(guild, mod, [Overwrite(GUILD, ROLE, 0, SEND_MESSAGES)], CATEGORY)
     assert category & EMBED_LINKS
+
+
+def test_what_overwrites_leave_is_what_an_admin_sets() -> None:
+    """Before the implicit rules: the bot's Embed Links survive a Send Messages deny, so an
+    admin is told to allow Send Messages only."""
+    deny_send = [Overwrite(BOT, MEMBER, 0, SEND_MESSAGES)]
+    assert overwritten_permissions(guild, bot, deny_send) & EMBED_LINKS
+    assert not channel_permissions(guild, bot, deny_send, GUILD_TEXT) & EMBED_LINKS
+    assert missing_permissions(overwritten_permissions(guild, bot, deny_send), "full") == [
+        "Send Messages"
+    ]
 
 
 def test_a_timed_out_member_keeps_only_view_and_history() -> None:

@@ -127,13 +127,12 @@ def base_permissions(guild: Guild, member: Member) -> int:
     return ALL if permissions & ADMINISTRATOR else permissions
 
 
-def channel_permissions(
-    guild: Guild, member: Member, overwrites: Iterable[Overwrite], channel_type: int
-) -> int:
-    """The member's permissions in a channel (for a thread: pass its parent channel)."""
+def overwritten_permissions(guild: Guild, member: Member, overwrites: Iterable[Overwrite]) -> int:
+    """Guild permissions after the channel's overwrites: what server admins set, before
+    the implicit rules take away what cannot be used."""
     permissions = base_permissions(guild, member)
     if permissions & ADMINISTRATOR:
-        return ALL  # owner or Administrator: overwrites and timeouts do not apply
+        return ALL  # owner or Administrator: overwrites do not apply
     everyone = [o for o in overwrites if o.type == ROLE and o.id == guild.id]
     roles = [o for o in overwrites if o.type == ROLE and o.id in member.role_ids]
     own = [o for o in overwrites if o.type == MEMBER and o.id == member.user_id]
@@ -143,6 +142,16 @@ def channel_permissions(
             deny |= overwrite.deny
             allow |= overwrite.allow
         permissions = (permissions & ~deny) | allow
+    return permissions
+
+
+def channel_permissions(
+    guild: Guild, member: Member, overwrites: Iterable[Overwrite], channel_type: int
+) -> int:
+    """The member's permissions in a channel (for a thread: pass its parent channel)."""
+    permissions = overwritten_permissions(guild, member, overwrites)
+    if permissions & ADMINISTRATOR:
+        return ALL  # nor do the implicit rules or a timeout
     if not permissions & VIEW_CHANNEL:
         return 0
     if channel_type in MESSAGE_CHANNELS and not permissions & SEND_MESSAGES:
