@@ -9,6 +9,71 @@ from __future__ import annotations
 from typing import Any
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "cite.button": {"en": "Cite", "ko": "인용"},
+    "cite.which": {
+        "en": "Which paper? Pick one from the list as you type: {titles}",
+        "ko": "어느 논문인가요? 입력하면서 목록에서 골라 주세요: {titles}",
+    },
+    "cite.incomplete": {
+        "en": "Incomplete: the notes hold no {fields} for this paper, so they are left out"
+        " rather than guessed.",
+        "ko": "불완전한 참고문헌이에요: 노트에 이 논문의 {fields} 정보가 없어서 추측하지 않고"
+        " 뺐어요.",
+    },
+    "cite.add_link": {
+        "en": "Put the paper's own arXiv link on a line after its authors in the notes, and"
+        " the year, month and URL follow from it.",
+        "ko": "노트에서 저자 다음 줄에 이 논문의 arXiv 링크를 적으면 연도, 월, URL이 채워져요.",
+    },
+    "cite.attached": {
+        "en": "Too long to show here: the reference is attached ({files}).",
+        "ko": "여기 보여 주기엔 너무 길어서 파일로 첨부했어요 ({files}).",
+    },
+    "export.summary": {"en": "{papers} · {filters}", "ko": "{papers} · {filters}"},
+    "export.all": {"en": "all papers", "ko": "모든 논문"},
+    "export.part": {"en": "File {part} of {parts}.", "ko": "파일 {parts}개 중 {part}번째예요."},
+    "export.incomplete": {
+        "en": "{count} of these references are incomplete: their notes hold no link to the"
+        " paper's own arXiv page, so year and URL are left out.",
+        "ko": "이 중 {count}편은 노트에 논문의 arXiv 링크가 없어 연도와 URL을 뺀 불완전한"
+        " 참고문헌이에요.",
+    },
+    "export.none": {
+        "en": "No papers match {filters}.",
+        "ko": "{filters}에 맞는 논문이 없어요.",
+    },
+    "export.bad_day": {
+        "en": "{value} is not a date. Use a day like 2024-06-12, a month like 2024-06 or a"
+        " year like 2024.",
+        "ko": "{value}는 날짜가 아니에요. 2024-06-12 같은 날, 2024-06 같은 달, 2024 같은 해로"
+        " 적어 주세요.",
+    },
+    "export.backwards": {
+        "en": "since: {since} comes after until: {until}; nothing is in between.",
+        "ko": "since: {since}가 until: {until}보다 늦어서 그 사이에 아무것도 없어요.",
+    },
+    "export.too_many": {
+        "en": "{papers} match; an export here holds at most {most:,}.",
+        "ko": "{papers}이 맞아요. 여기서는 한 번에 {most:,}편까지 내보낼 수 있어요.",
+    },
+    "export.too_large": {
+        "en": "{papers} take {files} files of {size}; an export here sends at most {most}.",
+        "ko": "{papers}은 {size} 파일 {files}개가 필요해요. 여기서는 {most}개까지 보낼 수 있어요.",
+    },
+    "export.paper_too_large": {
+        "en": "One of these papers alone is larger than the {size} a file may be here.",
+        "ko": "이 중 한 논문만으로도 여기서 보낼 수 있는 파일 크기({size})보다 커요.",
+    },
+    "export.narrow": {
+        "en": "Narrow it with tag:, since: or until:, e.g. since: {since}.",
+        "ko": "tag:, since:, until:로 범위를 좁혀 주세요. 예: since: {since}",
+    },
+    "export.narrow_any": {
+        "en": "Narrow it with tag:, since: or until:, or ask the operator for"
+        " `paper-digest-bot export`.",
+        "ko": "tag:, since:, until:로 범위를 좁히거나 운영자에게 `paper-digest-bot export`를"
+        " 부탁해 주세요.",
+    },
     "admin.need_manage": {
         "en": "Only members with the Manage Server permission can change digest settings.",
         "ko": "서버 관리 권한이 있는 멤버만 다이제스트 설정을 바꿀 수 있어요.",
@@ -92,6 +157,108 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.stopped": {
         "en": "stopped until fixed: {error}. Fix the permission, then /digest-admin resume.",
         "ko": "중단됨: {error}. 권한을 고친 뒤 /digest-admin resume 을 실행해 주세요.",
+    },
+    "status.alerts": {"en": "Alert channel", "ko": "알림 채널"},
+    "admin.alerts_set": {
+        "en": "Alerts for this server will be posted in {channel}.",
+        "ko": "이 서버의 운영 알림을 {channel} 채널에 올려요.",
+    },
+    "admin.alerts_off": {
+        "en": "Alerts for this server are off.",
+        "ko": "이 서버의 운영 알림을 껐어요.",
+    },
+    # ---- what to do about a refused digest (alerts and /digest-admin why) ----
+    "advice.permissions": {
+        "en": "Give the bot View Channel, Send Messages and Embed Links in <#{channel}>,"
+        " then run /digest-admin resume.",
+        "ko": "봇에게 <#{channel}> 채널의 채널 보기, 메시지 보내기, 링크 첨부 권한을 준 뒤"
+        " /digest-admin resume 을 실행해 주세요.",
+    },
+    "advice.gone": {
+        "en": "<#{channel}> is gone or hidden from the bot: choose another channel with"
+        " /digest-admin channel.",
+        "ko": "<#{channel}> 채널이 없어졌거나 봇에게 보이지 않아요."
+        " /digest-admin channel 로 다른 채널을 골라 주세요.",
+    },
+    "advice.retry": {
+        "en": "The next run tries again; /digest-admin status shows the last error.",
+        "ko": "다음 게시 때 다시 시도해요. /digest-admin status 에서 마지막 오류를 볼 수 있어요.",
+    },
+    # ---- operator alerts ----
+    "alert.stopped": {
+        "en": "⚠️ Digests to <#{channel}> stopped: Discord said {error}.",
+        "ko": "⚠️ <#{channel}> 다이제스트가 멈췄어요. Discord 응답: {error}.",
+    },
+    "alert.failing": {
+        "en": "⚠️ Digests to <#{channel}> failed {runs} runs in a row (last: {error}).",
+        "ko": "⚠️ <#{channel}> 다이제스트가 {runs}번 연속 실패했어요 (마지막 오류: {error}).",
+    },
+    "alert.notes": {
+        "en": "⚠️ The notes of {day} have not gone out yet and {source} has problems: {problems}."
+        " Fix the file (`python -m bot parse {source}` checks it).",
+        "ko": "⚠️ 아직 게시되지 않은 {day} 노트의 파일 {source}에 문제가 있어요: {problems}."
+        " 파일을 고쳐 주세요 (`python -m bot parse {source}` 로 확인할 수 있어요).",
+    },
+    "alert.notes_unread": {
+        "en": "⚠️ Nothing in {source} could be read, so none of it will go out: {problems}."
+        " Fix the file (`python -m bot parse {source}` checks it).",
+        "ko": "⚠️ {source}에서 읽을 수 있는 노트가 없어 아무것도 게시되지 않아요: {problems}."
+        " 파일을 고쳐 주세요 (`python -m bot parse {source}` 로 확인할 수 있어요).",
+    },
+    "alert.mass_removal": {
+        "en": "🛑 The notes check refused to remove {removing} of {total} papers at once:"
+        " is the notes folder mounted and complete? Nothing was changed.",
+        "ko": "🛑 노트 확인에서 논문 {total}편 중 {removing}편을 한 번에 지우려 해서 막았어요."
+        " 노트 폴더가 제대로 연결되어 있는지 확인해 주세요. 아무것도 바뀌지 않았어요.",
+    },
+    "alert.notes_folder": {
+        "en": "⚠️ The notes folder cannot be read: {error}.",
+        "ko": "⚠️ 노트 폴더를 읽을 수 없어요: {error}.",
+    },
+    "alert.database": {
+        "en": "🛑 Digests are stopped, so that none starts over from the first day: {reason}.",
+        "ko": "🛑 첫날부터 다시 게시하지 않도록 다이제스트를 멈췄어요: {reason}.",
+    },
+    "alert.more": {
+        "en": "…and {count} more held back (too many alerts here this hour).",
+        "ko": "…외 {count}건 (이번 한 시간 동안 알림이 너무 많아 보류했어요).",
+    },
+    # ---- /digest-admin why ----
+    "why.posted": {"en": "**{day}**: posted → {link}", "ko": "**{day}**: 게시됨 → {link}"},
+    "why.edited": {"en": " (edited <t:{at}:R>)", "ko": " (<t:{at}:R> 수정됨)"},
+    "why.waiting": {
+        "en": "**{day}**: waiting, {place} in line; next run {next}",
+        "ko": "**{day}**: 대기 중, {place}로 게시돼요. 다음 게시: {next}",
+    },
+    "why.failed": {
+        "en": "**{day}**: failed; Discord said {error}.",
+        "ko": "**{day}**: 실패했어요. Discord 응답: {error}.",
+    },
+    "why.skipped": {
+        "en": "**{day}**: not sent here: this channel's digests started after it."
+        " `/digest-admin start at:{day}` goes back to it.",
+        "ko": "**{day}**: 이 채널의 다이제스트가 그 뒤부터 시작해서 게시되지 않았어요."
+        " `/digest-admin start at:{day}` 로 그날부터 다시 시작할 수 있어요.",
+    },
+    "why.stopped": {
+        "en": "This channel is stopped: Discord said {error}.",
+        "ko": "이 채널은 멈춰 있어요. Discord 응답: {error}.",
+    },
+    "why.paused": {
+        "en": "Digests are paused: /digest-admin resume starts them again.",
+        "ko": "다이제스트가 멈춰 있어요. /digest-admin resume 으로 다시 시작해요.",
+    },
+    "why.problems": {
+        "en": "Problems in its notes file:",
+        "ko": "노트 파일의 문제:",
+    },
+    "why.not_parsed": {
+        "en": "Not read from the notes (fix the file, then it is read within a minute):",
+        "ko": "노트에서 읽지 못했어요 (파일을 고치면 1분 안에 다시 읽어요):",
+    },
+    "why.unknown": {
+        "en": "Nothing in the notes matches “{query}”: no title, day or notes problem like it.",
+        "ko": "노트에서 “{query}”와 맞는 제목, 날짜, 문제를 찾지 못했어요.",
     },
     # ---- looking papers up (/paper, /tag, /tags, /search, /digest, /random, /related) ----
     "error.unexpected": {
@@ -197,6 +364,16 @@ def t(key: str, locale: object = None, **values: Any) -> str:
     return template.format(**values)
 
 
+def ordinal(number: int, locale: object = None) -> str:
+    """`1st`, `2nd`, `3rd`, `11th`… in English; `1번째`… in Korean."""
+    if lang_of(locale) == "ko":
+        return f"{number}번째"
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
 # Korean names and descriptions of the slash commands, keyed by the English text in the
 # code (discord.py's translator asks for each). Names must stay lower-case and match
 # Discord's ^[-_'\p{L}\p{N}]{1,32}$; descriptions 1–100 characters.
@@ -249,4 +426,8 @@ DESCRIPTIONS_KO: dict[str, str] = {
     "Post digests again (also after an error)": "다이제스트 다시 올리기 (오류 뒤에도)",
     "Post the next day's digest right now": "다음 날의 다이제스트를 지금 올리기",
     "Channel, next run, progress and errors": "채널, 다음 게시, 진행 상황, 오류",
+    "Where operator alerts for this server are posted": "이 서버의 운영 알림을 올릴 채널",
+    "A channel for alerts; leave empty to turn them off": "알림 채널 (비워 두면 알림 끄기)",
+    "What became of a paper or a day of notes here": "논문이나 날짜의 노트가 여기서 어떻게 됐는지",
+    "A title or a date, e.g. 2024-06-12": "제목이나 날짜 (예: 2024-06-12)",
 }
