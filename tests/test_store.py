@@ -18,7 +18,7 @@ from bot.core.notes import parse_bytes
 from bot.services.ingest import ingest
 from bot.store import IngestChanges, SourceFile, Store, StoreError
 from bot.store.replace import FULL_TEXT_TABLES
-from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from bot.store.schema import SCHEMA_VERSION, run_migration
 from tests.conftest import ROOT
 
 PAPER = """\
@@ -206,7 +206,7 @@ async def test_migrating_from_each_previous_version_keeps_data(
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as raw:
         for number in range(1, version + 1):
-            raw.executescript(MIGRATIONS[number - 1])
+            run_migration(raw, number)
         raw.execute(f"PRAGMA user_version = {version}")
         raw.execute(
             "INSERT INTO files (source, sha256, size, mtime_ns, ingested_at)"

@@ -376,13 +376,13 @@ def _prepare(path: Path, *, readonly: bool) -> Prepared:
                 " `paper-digest-bot ingest`) once with write access to the file and its"
                 " folder"
             )
-        if reason is None:
-            db.execute("PRAGMA journal_mode = WAL")  # persistent; only now the file changes
         if version < SCHEMA_VERSION:
             _upgrade(db, path)
         problems = schema_problems(db)
         if problems:
             raise StoreError(_unusable(path, problems))
+        if reason is None:
+            db.execute("PRAGMA journal_mode = WAL")  # persistent; once the file is fit to use
         stat = os.stat(path)
     read_only = None
     if reason is not None:
