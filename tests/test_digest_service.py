@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.i18n import ordinal
 from bot.core.render import Message, fingerprint
 from bot.sandbox.limits import check_message
 from bot.services.digest import (
@@ -27,6 +30,7 @@ from bot.services.digest import (
 )
 from bot.services.ingest import ingest
 from bot.store import Store
+from tests.conftest import SEEDS
 
 CHANNEL, OTHER, GUILD = 1000, 2000, 1
 
@@ -99,6 +103,24 @@ DEFAULTS = DigestDefaults(channel_id=CHANNEL, time=time(9, 0), timezone="Asia/Se
 
 def settings(channel: int = CHANNEL, style: str = "full", language: str = "both") -> Effective:
     return Effective(GUILD, channel, time(9), "Asia/Seoul", language, style, False)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def library(
+    tmp_path: Path,
+    discord: FakeDiscord,
+    extra: Mapping[str, str] | None = None,
+    defaults: DigestDefaults = DEFAULTS,
+) -> AsyncIterator[tuple[Store, DigestService, Path]]:
+    """A copy of the seed notes (plus `extra` files: name → text) ingested into a new
+    database file, and a digest service over it; the notes folder can be edited."""
+    notes = tmp_path / "notes"
+    shutil.copytree(SEEDS, notes)
+    for name, text in (extra or {}).items():
+        (notes / name).write_text(text)
+    async with Store.open(tmp_path / "db.sqlite3") as store:
+        await ingest(store, notes)
+        yield store, DigestService(store, discord, defaults, retry_delays=()), notes
 
 
 @pytest.fixture
@@ -239,14 +261,8 @@ async def test_compact_style_uses_a_thread(service: DigestService, discord: Fake
     assert len([e for m in discord.posted[thread] for e in m["embeds"]]) == 6
 
 
-async def test_changed_notes_edit_the_posted_message(
-    tmp_path: Path, seeds: Path, discord: FakeDiscord
-) -> None:
-    notes = tmp_path / "notes"
-    shutil.copytree(seeds, notes)
-    async with Store.open(tmp_path / "db.sqlite3") as store:
-        await ingest(store, notes)
-        service = DigestService(store, discord, DEFAULTS, retry_delays=())
+async def test_changed_notes_edit_the_posted_message(tmp_path: Path, discord: FakeDiscord) -> None:
+    async with library(tmp_path, discord) as (store, service, notes):
         await service.run(settings())
         before = discord.count()
         path = notes / "000_16f820bf8340cb5c.txt"
@@ -263,14 +279,10 @@ async def test_changed_notes_edit_the_posted_message(
 
 
 async def test_published_messages_are_edited_at_most_every_20_minutes(
-    tmp_path: Path, seeds: Path, discord: FakeDiscord
+    tmp_path: Path, discord: FakeDiscord
 ) -> None:
-    notes = tmp_path / "notes"
-    shutil.copytree(seeds, notes)
     discord.announcement.add(CHANNEL)
-    async with Store.open(tmp_path / "db.sqlite3") as store:
-        await ingest(store, notes)
-        service = DigestService(store, discord, DEFAULTS, retry_delays=())
+    async with library(tmp_path, discord) as (store, service, notes):
         await service.run(settings())
         path = notes / "000_16f820bf8340cb5c.txt"
         now = datetime.now(UTC)
@@ -312,3 +324,250 @@ async def test_publishing_stays_within_ten_an_hour(
     )
     assert await service.publish_pending() == 0
     assert len(discord.published) == sent
+
+
+# ---- alerts, a lost database, notes problems, why -------------------------------------
+
+ALERTS = 9000
+WITH_ALERTS = DigestDefaults(CHANNEL, time(9, 0), "Asia/Seoul", alert_channel_id=ALERTS)
+FORBIDDEN = "403 Missing Permissions (code 50013)"
+
+
+@pytest.fixture
+def alarms() -> FakeDiscord:
+    """Where alerts are posted (apart from the digest's Discord, whose failures are set)."""
+    return FakeDiscord()
+
+
+@pytest.fixture
+def alerted(seeded_store: Store, discord: FakeDiscord, alarms: FakeDiscord) -> DigestService:
+    return DigestService(seeded_store, discord, WITH_ALERTS, retry_delays=(), alert_sender=alarms)
+
+
+def alerts_in(alarms: FakeDiscord) -> list[str]:
+    return [m["content"] for m in alarms.posted.get(ALERTS, [])]
+
+
+async def test_a_stopped_channel_is_alerted_once_until_resumed(
+    alerted: DigestService, discord: FakeDiscord, alarms: FakeDiscord
+) -> None:
+    discord.failures = [DeliveryError(FORBIDDEN, permanent=True, code=50013)]
+    await alerted.run(settings())
+    await alerted.run(settings())  # stays stopped: nothing new to say
+    await alerted.refresh_all(datetime.now(UTC))
+    [alert] = alerts_in(alarms)
+    assert f"<#{CHANNEL}>" in alert and "Missing Permissions" in alert and "resume" in alert
+    await alerted.resume_channel(CHANNEL)
+    discord.failures = [DeliveryError(FORBIDDEN, permanent=True, code=50013)]
+    await alerted.run(settings())
+    assert len(alerts_in(alarms)) == 2  # stopped again after a resume: said again
+
+
+async def test_three_failed_runs_in_a_row_are_alerted_once(
+    alerted: DigestService, discord: FakeDiscord, alarms: FakeDiscord
+) -> None:
+    discord.failures = [DeliveryError("502 Bad Gateway (code 0)")] * 4
+    for _ in range(2):
+        await alerted.run(settings())
+    assert alerts_in(alarms) == []  # one or two failures are often a blip
+    await alerted.run(settings())
+    [alert] = alerts_in(alarms)
+    assert "3" in alert and "502" in alert
+    await alerted.run(settings())
+    assert len(alerts_in(alarms)) == 1
+    assert (await alerted.run(settings())).day == date(2024, 6, 12)  # success resets the count
+    discord.failures = [DeliveryError("502 Bad Gateway (code 0)")] * 3
+    for _ in range(2):
+        await alerted.run(settings())
+    assert len(alerts_in(alarms)) == 1
+    await alerted.run(settings())  # three in a row again: said again
+    assert len(alerts_in(alarms)) == 2
+
+
+async def test_nothing_is_delivered_from_a_deleted_database(
+    tmp_path: Path, seeds: Path, discord: FakeDiscord
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    async with Store.open(path) as store:
+        await ingest(store, seeds)
+        service = DigestService(store, discord, WITH_ALERTS, retry_delays=())
+        assert await service.halted() is None
+        path.unlink()
+        outcome = await service.run(settings())
+        assert outcome.day is None and "database" in outcome.note
+        assert await service.halted() is not None
+    assert discord.posted == {}
+
+
+BROKEN_ENTRY = "2025-01-01\nA Paper Without Authors\nA note about it.\n#broken\n"
+UNDATED = "2024년 6월 20\nSome Title\n(A. Author)\n#x\n"
+
+
+async def test_notes_problems_of_days_still_to_go_out_are_alerted(
+    tmp_path: Path, discord: FakeDiscord
+) -> None:
+    extra = {
+        "900_new.txt": BROKEN_ENTRY,
+        "901_old.txt": BROKEN_ENTRY.replace("2025-01-01", "2024-06-13"),
+        "902_undated.txt": UNDATED,
+    }
+    async with library(tmp_path, discord, extra, WITH_ALERTS) as (store, service, notes):
+        await store.digests.ensure_channel(CHANNEL, GUILD)
+        await store.digests.set_start(CHANNEL, "2024-12-01")  # 2024-06-13 is not in the queue
+        await service.alert_queued_problems([settings()])
+        await service.alert_queued_problems([settings()])  # said once
+        new, undated = sorted(alerts_in(discord), key=lambda text: "902_undated" in text)
+        assert "900_new.txt:3" in new and "2025-01-01" in new and "authors" in new
+        assert "902_undated.txt:1" in undated and "Nothing in" in undated
+        assert "901_old.txt" not in new + undated
+        # Fixed: the alert clears, and a new problem in that file is said again.
+        (notes / "900_new.txt").write_text(BROKEN_ENTRY.replace("Authors\n", "Authors\n(A. B)\n"))
+        await ingest(store, notes)
+        await service.alert_queued_problems([settings()])
+        assert not any("900_new" in k for k in service.alerts.policy.standing("notes:"))
+        (notes / "900_new.txt").write_text(BROKEN_ENTRY)
+        await ingest(store, notes)
+        await service.alert_queued_problems([settings()])
+        assert len(alerts_in(discord)) == 3
+
+
+async def test_why_a_posted_day_and_entry_link_to_their_messages(
+    service: DigestService, discord: FakeDiscord
+) -> None:
+    await service.run(settings())
+    day = await service.why(settings(), "2024-06-12")
+    [fate] = day.fates
+    first = discord.posted[CHANNEL][0]
+    assert (fate.state, fate.target_id, fate.message_id) == ("posted", CHANNEL, int(first["id"]))
+    assert fate.edited_at is None and day.problems == ()
+    entry = await service.why(settings(), "Simple and Effective Masked Diffusion Language Models")
+    [fate] = entry.fates
+    assert entry.subject == "Simple and Effective Masked Diffusion Language Models"
+    holding = next(m for m in discord.posted[CHANNEL] if "2024-06-12 · 2/6" in str(m["embeds"]))
+    assert fate.message_id == int(holding["id"])
+
+
+async def test_why_an_entry_posted_in_a_compact_thread(
+    service: DigestService, discord: FakeDiscord
+) -> None:
+    await service.run(settings(style="compact"))
+    [fate] = (await service.why(settings(), "Simple and Effective Masked Diffusion")).fates
+    (lead,) = discord.posted[CHANNEL]
+    assert fate.target_id == int(lead["id"])  # the thread, which shares the lead's id
+    thread = discord.posted[int(lead["id"])]
+    assert fate.message_id in [int(m["id"]) for m in thread]
+
+
+async def test_why_an_edited_day(tmp_path: Path, discord: FakeDiscord) -> None:
+    async with library(tmp_path, discord) as (store, service, notes):
+        await service.run(settings())
+        path = notes / "000_16f820bf8340cb5c.txt"
+        path.write_text(path.read_text().replace("#synthetic-data", "#synthetic-data #fixed"))
+        await service.notes_changed((await ingest(store, notes)).changes.days)
+        await service.refresh(CHANNEL, datetime.now(UTC))
+        [fate] = (await service.why(settings(), "2024-06-12")).fates
+        assert fate.state == "posted" and fate.edited_at is not None
+
+
+async def test_why_waiting_days_know_their_place(service: DigestService) -> None:
+    await service.run(settings())  # 2024-06-12 goes out
+    [fate] = (await service.why(settings(), "2024-08-30")).fates
+    assert (fate.state, fate.place) == ("waiting", 2)  # after 2024-06-18
+    [fate] = (await service.why(settings(), "2024년 6월 18일")).fates
+    assert (fate.state, fate.place) == ("waiting", 1)
+
+
+async def test_why_a_failed_day_shows_discords_error(
+    service: DigestService, discord: FakeDiscord
+) -> None:
+    discord.failures = [DeliveryError(FORBIDDEN, permanent=True, code=50013)]
+    await service.run(settings())
+    found = await service.why(settings(), "2024-06-12")
+    [fate] = found.fates
+    assert (fate.state, fate.error) == ("failed", FORBIDDEN)
+    assert found.state.stopped
+
+
+async def test_why_a_day_before_the_channels_start_was_skipped(
+    service: DigestService, seeded_store: Store
+) -> None:
+    await seeded_store.digests.ensure_channel(CHANNEL, GUILD)
+    await seeded_store.digests.set_start(CHANNEL, "latest")
+    [fate] = (await service.why(settings(), "2024-06-12")).fates
+    assert fate.state == "skipped"
+
+
+async def test_why_unparsed_notes_name_file_and_line(tmp_path: Path, discord: FakeDiscord) -> None:
+    extra = {"902_undated.txt": UNDATED, "2024-06-25.txt": "Another Title\n(B. Author)\n#y\n"}
+    async with library(tmp_path, discord, extra) as (_, service, _):
+        undated = await service.why(settings(), "2024-06-20")
+        assert undated.fates == ()
+        assert [(p.source, p.line) for p in undated.problems] == [("902_undated.txt", 1)]
+        headless = await service.why(settings(), "2024-06-25")
+        assert [(p.source, p.line) for p in headless.problems] == [("2024-06-25.txt", 1)]
+        nothing = await service.why(settings(), "qqq zzz nothing like it")
+        assert nothing.fates == () and nothing.problems == ()
+
+
+async def test_why_an_entry_lists_the_problems_of_its_lines(
+    tmp_path: Path, discord: FakeDiscord
+) -> None:
+    fine_first = "2025-01-01\nA Fine Paper\n(C. Author)\nFine.\n#fine\n\n" + BROKEN_ENTRY[11:]
+    async with library(tmp_path, discord, {"900_new.txt": fine_first}) as (_, service, _):
+        broken = await service.why(settings(), "A Paper Without Authors")
+        assert [(p.source, p.line) for p in broken.problems] == [("900_new.txt", 8)]
+        assert [f.state for f in broken.fates] == ["waiting"]
+        fine = await service.why(settings(), "A Fine Paper")
+        assert fine.problems == ()
+
+
+async def test_operator_counts_stopped_channels_and_open_parts(
+    seeded_store: Store, discord: FakeDiscord
+) -> None:
+    service = DigestService(seeded_store, discord, DEFAULTS, retry_delays=())
+    digests = seeded_store.digests
+    discord.failures = [DeliveryError(FORBIDDEN, permanent=True, code=50013)]
+    await service.run(settings(channel=OTHER))
+    assert await digests.stopped_channels() == 1
+    assert await digests.pending_parts() == 1  # the refused part: 'sending' until resumed
+    discord.kill_after_send = 1  # part 0 reached Discord, the ledger still says 'sending'
+    with pytest.raises(Killed):
+        await service.run(settings())
+    assert await digests.pending_parts() == 2
+    discord.kill_after_send = None
+    discord.announcement.add(CHANNEL)
+    discord.failures = [DeliveryError("rate limited for 3500s")]  # the first publish waits
+    await service.run(settings())
+    assert await digests.pending_parts() == 2
+    await service.publish_pending()
+    assert await digests.pending_parts() == 1
+    await service.resume_channel(OTHER)
+    await service.run(settings(channel=OTHER))
+    await service.run(settings(channel=3000, style="compact"))  # thread parts: never published
+    assert (await digests.stopped_channels(), await digests.pending_parts()) == (0, 0)
+
+
+async def test_a_servers_alert_channel_is_a_setting(seeded_store: Store) -> None:
+    await seeded_store.digests.update_guild(GUILD, alert_channel_id=ALERTS)
+    row = await seeded_store.digests.guild(GUILD)
+    assert row is not None and row.alert_channel_id == ALERTS and row.channel_id is None
+    await seeded_store.digests.update_guild(GUILD, alert_channel_id=None)
+    row = await seeded_store.digests.guild(GUILD)
+    assert row is not None and row.alert_channel_id is None
+
+
+@pytest.mark.parametrize(
+    ("number", "en", "ko"),
+    [
+        (1, "1st", "1번째"),
+        (2, "2nd", "2번째"),
+        (3, "3rd", "3번째"),
+        (4, "4th", "4번째"),
+        (11, "11th", "11번째"),
+        (12, "12th", "12번째"),
+        (22, "22nd", "22번째"),
+        (113, "113th", "113번째"),
+    ],
+)
+def test_places_in_line_read_naturally(number: int, en: str, ko: str) -> None:
+    assert (ordinal(number, "en-US"), ordinal(number, "ko")) == (en, ko)

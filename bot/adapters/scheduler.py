@@ -5,11 +5,20 @@ APScheduler's `CronTrigger` with the server's IANA zone computes every fire time
 whenever a server's settings change. What happened while the process was down
 is not in APScheduler's memory, so `catch_up` compares each channel's last served
 run (in the store) with the trigger's most recent fire time.
+
+The notes watcher is the bot's minute-by-minute check. It first asks whether the
+database is still the file the bot opened: if it was deleted or replaced, that is one
+CRITICAL line, /healthz turns 503 and nothing is delivered (the digest service refuses
+too), rather than a new, empty database starting every channel over from day one. An
+ingest that would remove most of the library is refused and alerted, never applied.
+A failing check is one log line when it starts failing, not a traceback a minute.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,8 +27,11 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.services.digest import DigestService, Effective
-from bot.services.ingest import ingest
+from bot.adapters.health import HealthState
+from bot.adapters.metrics import Metrics
+from bot.services.alerts import Alert
+from bot.services.digest import DigestService, Effective, Outcome
+from bot.services.ingest import MassRemoval, ingest
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +64,22 @@ class DigestScheduler:
         service: DigestService,
         guilds: GuildLister,
         notes_dir: Path,
+        *,
+        health: HealthState,
+        metrics: Metrics,
         on_notes_changed: Callable[[], Awaitable[None]] | None = None,
         watch_seconds: float = WATCH_SECONDS,
     ) -> None:
         self._service = service
         self._guilds = guilds
         self._notes_dir = notes_dir
+        self._health = health
+        self._metrics = metrics
         self._on_notes_changed = on_notes_changed
         self._watch_seconds = watch_seconds
+        self._watching = asyncio.Lock()
+        self._trouble: str | None = None  # the watcher's last failure, logged once
+        self._database_problem: str | None = None
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
@@ -73,9 +93,11 @@ class DigestScheduler:
             max_instances=1,
         )
         self.scheduler.start()
+        self._health.scheduler_running = True
 
     def shutdown(self) -> None:
         """Stop firing; a job already running finishes on its own."""
+        self._health.scheduler_running = False
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -122,12 +144,31 @@ class DigestScheduler:
         job = self.scheduler.get_job(f"digest:{guild_id}")
         return job.next_run_time if job else None
 
+    def nth_run(self, guild_id: int, nth: int) -> datetime | None:
+        """When the server's `nth` run from now (1: the next) is due, if scheduled."""
+        job = self.scheduler.get_job(f"digest:{guild_id}")
+        fire = job.next_run_time if job else None
+        for _ in range(nth - 1):
+            if fire is None:
+                break
+            fire = job.trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        return fire
+
+    async def run(
+        self, settings: Effective, late: bool = False, fire: datetime | None = None
+    ) -> Outcome:
+        """One digest run (scheduled, catch-up or post-now), counted in the metrics."""
+        outcome = await self._service.run(settings, late=late, fire=fire)
+        if outcome.day is not None:
+            self._metrics.digest_succeeded(datetime.now(UTC))
+        return outcome
+
     async def fire(self, guild_id: int) -> None:
         """The scheduled run (APScheduler calls it at the server's time)."""
         settings = await self.effective(guild_id)
         now = datetime.now(UTC)
         fire = last_fire(digest_trigger(settings), now) or now
-        outcome = await self._service.run(settings, fire=fire)
+        outcome = await self.run(settings, fire=fire)
         log.info("digest run for guild %s: %s", guild_id, outcome)
 
     async def catch_up(self, now: datetime | None = None) -> None:
@@ -138,6 +179,9 @@ class DigestScheduler:
         the next scheduled run continues the queue.
         """
         now = now or datetime.now(UTC)
+        if (problem := await self._service.halted()) is not None:
+            log.error("no catch-up: the database is not usable: %s", problem)
+            return
         for guild_id, _ in self._guilds():
             settings = await self.effective(guild_id)
             if settings.channel_id is None or settings.paused:
@@ -146,26 +190,73 @@ class DigestScheduler:
             state = await self._service.channel_state(settings)
             if due is not None and (state.last_fire is None or state.last_fire < due):
                 log.info("guild %s missed its digest at %s; posting it late", guild_id, due)
-                outcome = await self._service.run(settings, late=True, fire=due)
+                outcome = await self.run(settings, late=True, fire=due)
             elif await self._service.interrupted(settings.channel_id):
                 # Stopped mid-digest (crash, kill): finish it now rather than tomorrow.
-                outcome = await self._service.run(settings)
+                outcome = await self.run(settings)
             else:
                 continue
             log.info("catch-up for guild %s: %s", guild_id, outcome)
 
     async def watch_notes(self) -> None:
-        """Re-ingest changed notes files, edit posted digests of changed days, and publish
-        what had to wait for Discord's publish limit."""
-        try:
-            report = await ingest(self._service.store, self._notes_dir)
-        except OSError as error:
-            log.error("could not read the notes folder: %s", error)
+        """The periodic check (also run at once on SIGHUP): database first, then the notes.
+
+        One check at a time: a SIGHUP during a scheduled check waits for it, then reads
+        the folder again.
+        """
+        async with self._watching:
+            try:
+                await self._check()
+            except (OSError, sqlite3.Error) as error:
+                self._metrics.ingest("error")
+                self._failing(f"the notes check failed: {error}")
+                if isinstance(error, OSError):
+                    alert = Alert("notes-folder", "alert.notes_folder", {"error": str(error)})
+                    await self._service.alerts.notify(alert)
+
+    async def _check(self) -> None:
+        if not await self._database_usable():
             return
+        service = self._service
+        try:
+            report = await ingest(service.store, self._notes_dir)
+        except MassRemoval as refused:
+            self._metrics.ingest("refused")
+            self._failing(f"notes check refused: {refused}")
+            values = {"removing": refused.removing, "total": refused.total}
+            await service.alerts.notify(Alert("mass-removal", "alert.mass_removal", values))
+            return
+        self._metrics.ingest("ok", len(report.problems))
+        if self._trouble is not None:
+            log.info("the notes check works again")
+            self._trouble = None
+        service.alerts.resolve("mass-removal")
+        service.alerts.resolve("notes-folder")
         if report.files_changed or report.files_removed:
             log.info("notes changed: %s", "; ".join(report.lines()[:2]))
-            await self._service.notes_changed(report.changes.days)
+            await service.notes_changed(report.changes.days)
             if self._on_notes_changed is not None:
                 await self._on_notes_changed()
-        await self._service.refresh_all(datetime.now(UTC))
-        await self._service.publish_pending()
+        await service.refresh_all(datetime.now(UTC))
+        await service.publish_pending()
+        await service.alert_queued_problems([await self.effective(g) for g, _ in self._guilds()])
+
+    async def _database_usable(self) -> bool:
+        """Whether the database is still the one opened; a change is logged and alerted once."""
+        problem = await self._service.halted()
+        if problem == self._database_problem:
+            return problem is None
+        self._database_problem = self._health.database_problem = problem
+        if problem is None:
+            log.warning("the database is usable again; digests resume")
+            self._service.alerts.resolve("database")
+            return True
+        log.critical("%s; no digest goes out until then (none starts over from day one)", problem)
+        await self._service.alerts.notify(Alert("database", "alert.database", {"reason": problem}))
+        return False
+
+    def _failing(self, reason: str) -> None:
+        """Log a failing check once, not again each minute while it fails the same way."""
+        if reason != self._trouble:
+            log.error("%s", reason)
+            self._trouble = reason

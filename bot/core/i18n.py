@@ -253,8 +253,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "노트 파일의 문제:",
     },
     "why.not_parsed": {
-        "en": "Not read from the notes (fix the file, then it is read within a minute):",
-        "ko": "노트에서 읽지 못했어요 (파일을 고치면 1분 안에 다시 읽어요):",
+        "en": "Not read from the notes (fix the file: the next notes check reads it again):",
+        "ko": "노트에서 읽지 못했어요 (파일을 고치면 다음 노트 확인 때 다시 읽어요):",
     },
     "why.unknown": {
         "en": "Nothing in the notes matches “{query}”: no title, day or notes problem like it.",

@@ -1,10 +1,16 @@
-"""The daily digest: which day goes out, rendering, exactly-once delivery, edits.
+"""The daily digest: which day goes out, rendering, exactly-once delivery, edits, and
+what became of an entry (`why`).
 
 Delivery talks to Discord through the `DigestSender` protocol (implemented by the
 discord.py adapter), so this module holds the whole state machine and can be
 tested on a real store. Per part: ledger 'sending' → send with a deterministic
 nonce → ledger 'sent' + message id. A restart finds at most one 'sending' part and
 looks for it in the channel before sending it again.
+
+Nothing is delivered while the database is not the one the bot opened (deleted or
+replaced under it): a fresh database would start every channel over from day one.
+A stopped channel, repeated failures and notes problems of days still to go out
+are said in the operator alert channels (`bot.services.alerts`).
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol, TypeVar, cast
 
+from bot.core.days import parse_day
+from bot.core.notes import Problem
+from bot.core.papers import Appearance
 from bot.core.render import (
     LANGUAGES,
     Language,
@@ -26,10 +36,14 @@ from bot.core.render import (
     compact_messages,
     digest_messages,
     fingerprint,
+    paper_embeds,
     payload_hash,
 )
-from bot.core.text import parse_hhmm
+from bot.core.text import fold, parse_hhmm
+from bot.services.alerts import Alert, Alerts, AlertSender
+from bot.services.lookup import LookupService
 from bot.store import ChannelState, Delivery, DigestRow, Store
+from bot.store.digests import FileProblems
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,6 +56,14 @@ PUBLISHED_EDIT_INTERVAL = timedelta(minutes=20)
 # Discord's (undocumented, commonly reported) crosspost limit per channel.
 PUBLISH_LIMIT = 10
 PUBLISH_WINDOW = timedelta(hours=1)
+# Consecutive failed runs of a channel that make an alert (one failure is often a blip).
+FAILING_RUNS = 3
+# `why` autocomplete values naming a paper by id (a title may exceed Discord's 100).
+PAPER_PREFIX = "paper:"
+# Problems listed in one notes alert; the file has the rest.
+ALERT_PROBLEMS = 3
+# Dates a notes problem mentions: a quoted header (`'2024년 6월 32일'`) or an ISO day.
+_MENTIONED_DAY_RE = re.compile(r"'([^']*)'|(\d{4}-\d{1,2}-\d{1,2})")
 
 
 class DeliveryError(Exception):
@@ -88,6 +110,7 @@ class DigestDefaults:
     timezone: str
     language: Language = "both"
     style: Style = "full"
+    alert_channel_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +134,53 @@ class Outcome:
     parts_sent: int = 0
     resumed: bool = False
     note: str = ""
+
+
+FateState = Literal["posted", "waiting", "failed", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fate:
+    """What became of one day (or of one entry of it) in a channel."""
+
+    day: date
+    state: FateState
+    place: int = 0  # waiting: 1 is the next run's day
+    target_id: int | None = None  # posted: the channel or thread of its message
+    message_id: int | None = None
+    edited_at: datetime | None = None
+    error: str | None = None  # failed: Discord's refusal, as stored
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """`/digest-admin why`: a title's or a day's fate in a server's channel, and the
+    notes problems that concern it (all there is for what was never read)."""
+
+    subject: str
+    fates: tuple[Fate, ...]
+    problems: tuple[Problem, ...]
+    state: ChannelState
+
+
+def advice(error: str, stopped: bool) -> str:
+    """The i18n key of what an admin should do about a channel's stored error."""
+    if not stopped:
+        return "advice.retry"
+    return "advice.permissions" if error.startswith("403") else "advice.gone"
+
+
+def mentioned_days(problem: Problem) -> set[date]:
+    """Days a problem is about: named in its file's name or in its message."""
+    texts = [problem.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]]
+    texts += [quoted or iso for quoted, iso in _MENTIONED_DAY_RE.findall(problem.message)]
+    return {day for text in texts if (day := parse_day(text)) is not None}
+
+
+def problem_lines(problems: Sequence[Problem], limit: int) -> str:
+    """`file:line: message; …` for the first `limit` problems, and how many more."""
+    shown = "; ".join(str(p) for p in problems[:limit])
+    return shown + (f" (+{len(problems) - limit})" if len(problems) > limit else "")
 
 
 def nonce_for(channel_id: int, day: date, part: int) -> str:
@@ -140,7 +210,13 @@ class DigestComposer:
         self, day: date, language: Language, style: Style, late: bool = False
     ) -> tuple[list[Message], list[Message]]:
         """(messages for the channel, messages for the thread) of a day's digest."""
-        views = await self.views(day)
+        return self.messages(day, await self.views(day), language, style, late)
+
+    @staticmethod
+    def messages(
+        day: date, views: Sequence[PaperView], language: Language, style: Style, late: bool
+    ) -> tuple[list[Message], list[Message]]:
+        """`render` for views already at hand."""
         if not views:
             return [], []
         if style == "compact":
@@ -159,13 +235,19 @@ class DigestService:
         sender: DigestSender,
         defaults: DigestDefaults,
         retry_delays: Sequence[float] = (1.0, 4.0, 15.0),
+        alert_sender: AlertSender | None = None,
     ) -> None:
+        """`alert_sender` posts operator alerts; the digest sender does when it is None."""
         self._store = store
         self.composer = DigestComposer(store)
         self._sender = sender
         self._defaults = defaults
         self._retry_delays = tuple(retry_delays)
         self._locks: dict[int, asyncio.Lock] = {}
+        self._failed_runs: dict[int, int] = {}
+        self.alerts = Alerts(
+            store, alert_sender or sender, defaults.alert_channel_id, defaults.language
+        )
 
     # ---- settings -----------------------------------------------------------
 
@@ -215,6 +297,8 @@ class DigestService:
         channel_id = settings.channel_id
         if channel_id is None or settings.paused:
             return Outcome(None, note="paused" if settings.paused else "no channel set")
+        if (problem := await self.halted()) is not None:
+            return Outcome(None, note=f"the database is not usable: {problem}")
         async with self._lock(channel_id):
             state = await self._store.digests.ensure_channel(channel_id, settings.guild_id)
             if fire is not None:
@@ -222,11 +306,39 @@ class DigestService:
             if state.stopped:
                 return Outcome(None, note=f"stopped: {state.error}")
             try:
-                return await self._run_channel(settings, state, late)
+                outcome = await self._run_channel(settings, state, late)
             except DeliveryError as error:
                 log.warning("digest for channel %s failed: %s", channel_id, error)
-                await self._store.digests.set_error(channel_id, str(error), error.permanent)
+                await self._failed(state, error, run=True)
                 return Outcome(None, note=f"failed: {error}")
+        self._failed_runs.pop(channel_id, None)
+        self.alerts.resolve(f"failing:{channel_id}")
+        return outcome
+
+    async def halted(self) -> str | None:
+        """Why nothing may be delivered (the database is not the one opened), or None."""
+        return await self._store.health()
+
+    async def _failed(self, state: ChannelState, error: DeliveryError, run: bool) -> None:
+        """Record Discord's refusal on the channel; alert when it stops the channel, or
+        when `FAILING_RUNS` runs in a row failed."""
+        channel_id = state.channel_id
+        await self._store.digests.set_error(channel_id, str(error), error.permanent)
+        values = {"channel": channel_id, "error": str(error)}
+        if error.permanent:
+            then = advice(str(error), stopped=True)
+            alert = Alert(f"stopped:{channel_id}", "alert.stopped", values, state.guild_id, then)
+            await self.alerts.notify(alert)
+            return
+        if not run:
+            return
+        runs = self._failed_runs[channel_id] = self._failed_runs.get(channel_id, 0) + 1
+        if runs >= FAILING_RUNS:
+            failing = {**values, "runs": runs}
+            key = f"failing:{channel_id}"
+            await self.alerts.notify(
+                Alert(key, "alert.failing", failing, state.guild_id, "advice.retry")
+            )
 
     async def _run_channel(self, settings: Effective, state: ChannelState, late: bool) -> Outcome:
         channel_id = state.channel_id
@@ -264,7 +376,9 @@ class DigestService:
                 changed += await self.refresh(channel_id, now)
             except DeliveryError as error:
                 log.warning("could not update digests in channel %s: %s", channel_id, error)
-                await self._store.digests.set_error(channel_id, str(error), error.permanent)
+                state = await self._store.digests.channel(channel_id)
+                assert state is not None  # listed by channels() just now
+                await self._failed(state, error, run=False)
         return changed
 
     async def interrupted(self, channel_id: int) -> bool:
@@ -274,6 +388,9 @@ class DigestService:
     async def resume_channel(self, channel_id: int) -> None:
         """Let a stopped channel try again (an admin fixed its permissions or chose it)."""
         await self._store.digests.set_error(channel_id, None, stopped=False)
+        self._failed_runs.pop(channel_id, None)
+        self.alerts.resolve(f"stopped:{channel_id}")
+        self.alerts.resolve(f"failing:{channel_id}")
 
     async def _deliver(
         self, channel_id: int, day: date, language: Language, style: Style, late: bool
@@ -455,3 +572,122 @@ class DigestService:
                 channel_id, day, len(ledger), target, wanted[len(ledger) :]
             )
         return changed, waiting
+
+    # ---- notes problems and `why` ---------------------------------------------
+
+    async def alert_queued_problems(self, servers: Sequence[Effective]) -> None:
+        """Alert on notes files with problems whose day has not gone out yet in a server
+        (or from which no day could be read at all): fixed before the run, nothing is lost.
+
+        A file's alert is keyed by its problem lines, so a fix that leaves other problems
+        is said again; a file fixed, or whose days all went out, clears its alert.
+        """
+        files = await self._store.digests.problem_files()
+        standing = []
+        for settings in servers:
+            if settings.channel_id is None:
+                continue
+            first = await self.next_day(await self.channel_state(settings))
+            for found in files:
+                waiting = [d for d in found.days if first is not None and d >= first]
+                if found.days and not waiting:
+                    continue
+                key = f"notes:{found.source}:" + ",".join(str(p.line) for p in found.problems)
+                standing.append(key)
+                values = {
+                    "source": found.source,
+                    "day": waiting[0].isoformat() if waiting else "",
+                    "problems": problem_lines(found.problems, ALERT_PROBLEMS),
+                }
+                message = "alert.notes" if waiting else "alert.notes_unread"
+                await self.alerts.notify(Alert(key, message, values, settings.guild_id))
+        self.alerts.resolve_others("notes:", standing)
+
+    async def why(self, settings: Effective, query: str) -> Why:
+        """What became of a title or a day (`query`, or an autocomplete value) here."""
+        state = await self.channel_state(settings)
+        files = await self._store.digests.problem_files()
+        day = parse_day(query)
+        if day is not None:
+            fates: tuple[Fate, ...] = ()
+            if await self._store.day_entries(day):
+                fates = (await self._fate(state, day, None),)
+            problems = [
+                p for f in files for p in f.problems if day in f.days or day in mentioned_days(p)
+            ]
+            return Why(day.isoformat(), fates, tuple(problems), state)
+        paper_id = await self._paper_id(query)
+        appearances = await self._store.paper_appearances(paper_id) if paper_id is not None else []
+        if not appearances:
+            needle = fold(query).strip()
+            problems = [
+                p for f in files for p in f.problems if needle and needle in fold(p.message)
+            ]
+            return Why(query.strip(), (), tuple(problems), state)
+        fates = tuple([await self._fate(state, a.date, a) for a in appearances])
+        problems = []
+        for appearance in appearances:
+            for found in files:
+                if found.source == appearance.source:
+                    problems += await self._entry_problems(found, appearance)
+        return Why(appearances[-1].entry.title, fates, tuple(dict.fromkeys(problems)), state)
+
+    async def _paper_id(self, query: str) -> int | None:
+        """The paper an autocomplete value names, or the title typed resolves to."""
+        if query.startswith(PAPER_PREFIX) and query[len(PAPER_PREFIX) :].isdigit():
+            return int(query[len(PAPER_PREFIX) :])
+        return (await LookupService(self._store).find_paper(query)).paper_id
+
+    async def _entry_problems(self, found: FileProblems, appearance: Appearance) -> list[Problem]:
+        """A file's problems within an entry's lines (up to the next entry), or naming it."""
+        starts = []
+        for day in found.days:
+            starts += [
+                item.appearance.entry.line
+                for item in await self._store.day_entries(day)
+                if item.appearance.source == found.source
+            ]
+        starts.sort()
+        begin = appearance.entry.line
+        end = next((line for line in starts if line > begin), None)
+        title = fold(appearance.entry.title)
+        return [
+            p
+            for p in found.problems
+            if (begin <= p.line and (end is None or p.line < end)) or title in fold(p.message)
+        ]
+
+    async def _fate(self, state: ChannelState, day: date, entry: Appearance | None) -> Fate:
+        """A day's fate in the channel; for an entry, its own message when posted."""
+        channel_id = state.channel_id
+        digest = await self._store.digests.digest(channel_id, day)
+        if digest is None:
+            first = await self.next_day(state)
+            if first is None or day < first:
+                return Fate(day, "skipped")
+            before = await self._store.days_after(first - timedelta(days=1))
+            return Fate(day, "waiting", place=before - await self._store.days_after(day))
+        if not digest.completed:
+            if state.error:
+                return Fate(day, "failed", error=state.error)
+            return Fate(day, "waiting", place=1)  # interrupted: the next run finishes it
+        posted = [d for d in await self._store.digests.deliveries(channel_id, day) if d.message_id]
+        part = await self._part_showing(digest, entry) if entry else 0
+        shown = next((d for d in posted if d.part == part), posted[0] if posted else None)
+        edited = max((d.edited_at for d in posted if d.edited_at), default=None)
+        return Fate(
+            day,
+            "posted",
+            target_id=shown.target_id if shown else None,
+            message_id=shown.message_id if shown else None,
+            edited_at=edited,
+        )
+
+    async def _part_showing(self, digest: DigestRow, entry: Appearance) -> int:
+        """The digest part whose embeds open the entry's paper (0 if not found)."""
+        language, style = cast(Language, digest.language), cast(Style, digest.style)
+        views = await self.composer.views(digest.day)
+        position, _ = await self._store.day_position(entry)
+        lead, threaded = self.composer.messages(digest.day, views, language, style, digest.late)
+        opening = paper_embeds(views[position - 1], language)[0]
+        return next((i for i, m in enumerate(lead + threaded) if opening in m.embeds), 0)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.client import SandboxUserError
 from tests.e2e.conftest import BotProcess, start_bot
 
 MESSAGES = "POST /channels/{channel_id}/messages"
@@ -22,6 +26,22 @@ async def ready(sandbox: Sandbox, workdir: Path, **env: str) -> BotProcess:
     async with SandboxClient(sandbox.url) as user:
         await user.wait_until_ready(within=30)
     return process
+
+
+@asynccontextmanager
+async def admin_session(
+    sandbox: Sandbox, workdir: Path, **env: str
+) -> AsyncIterator[tuple[BotProcess, SandboxClient]]:
+    """The bot started with `env` and alice (Manage Server) in #papers; a clean exit after."""
+    bot = await ready(sandbox, workdir, **env)
+    async with SandboxClient(sandbox.url, member="alice", channel="papers") as user:
+        yield bot, user
+    assert await bot.stop() == 0, bot.log()
+
+
+def papers_channel(sandbox: Sandbox) -> str:
+    """DIGEST_CHANNEL_ID for #papers."""
+    return str(sandbox.config.text_channel_id)
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], within: float = 15.0) -> Any:
@@ -52,14 +72,13 @@ async def test_scheduled_digest_in_seoul_arrives_at_its_minute(
     seoul = ZoneInfo("Asia/Seoul")
     now = datetime.now(seoul)
     due = (now + timedelta(minutes=1 if now.second < 50 else 2)).replace(second=0, microsecond=0)
-    bot = await ready(
+    async with admin_session(
         sandbox,
         tmp_path,
-        DIGEST_CHANNEL_ID=str(sandbox.config.text_channel_id),
+        DIGEST_CHANNEL_ID=papers_channel(sandbox),
         DIGEST_TIME=due.strftime("%H:%M"),
         DIGEST_TIMEZONE="Asia/Seoul",
-    )
-    async with SandboxClient(sandbox.url, member="alice", channel="papers") as user:
+    ) as (_, user):
         status = await user.command("digest-admin status")
         assert due.strftime("%H:%M") in str(status.embeds) and "Asia/Seoul" in str(status.embeds)
         posted = await eventually(lambda: user.messages("papers"), within=150)
@@ -68,7 +87,6 @@ async def test_scheduled_digest_in_seoul_arrives_at_its_minute(
         assert sent.replace(second=0, microsecond=0) == due
         assert "2024-06-12" in posted[0]["content"] and "posted late" not in posted[0]["content"]
         await eventually(lambda: _complete(user, "papers"))
-    assert await bot.stop() == 0
 
 
 async def _complete(user: SandboxClient, channel: str) -> bool:
@@ -109,13 +127,37 @@ async def test_invalid_settings_are_explained_and_change_nothing(user: SandboxCl
     assert "yesterday" in bad_start.content
 
 
-async def test_members_without_manage_server_cannot_change_settings(user: SandboxClient) -> None:
+def override_permissions(sandbox: Sandbox, command: str) -> None:
+    """What a server admin's command-permission override does (Server Settings →
+    Integrations): the command shows to every member whatever its default permissions."""
+    for commands in (sandbox.world.global_commands, *sandbox.world.guild_commands.values()):
+        for (name, _), registered in commands.items():
+            if name == command:
+                registered.payload["default_member_permissions"] = None
+
+
+async def test_digest_admin_is_for_servers_and_manage_server_by_default(
+    sandbox: Sandbox, user: SandboxClient
+) -> None:
+    [admin] = [c for c in (await user.state())["guild_commands"] if c["name"] == "digest-admin"]
+    assert admin["default_member_permissions"] == str(1 << 5)  # MANAGE_GUILD
+    assert admin["contexts"] == [0] and admin["dm_permission"] is False  # servers only
+    with pytest.raises(SandboxUserError, match="default_member_permissions"):
+        await user.command("digest-admin status", member="bob")
+
+
+async def test_members_without_manage_server_cannot_change_settings(
+    sandbox: Sandbox, user: SandboxClient
+) -> None:
+    override_permissions(sandbox, "digest-admin")  # bob sees the command now…
     for command, options in [
         ("digest-admin channel", {"channel": "papers"}),
         ("digest-admin post-now", {}),
         ("digest-admin status", {}),
+        ("digest-admin alerts", {"channel": "papers"}),
+        ("digest-admin why", {"query": "2024-06-12"}),
     ]:
-        answer = await user.command(command, options, member="bob")
+        answer = await user.command(command, options, member="bob")  # …and is refused
         assert answer.ephemeral and "Manage Server" in answer.content
     assert await user.messages("papers") == []
 
@@ -130,7 +172,7 @@ async def test_korean_admin_gets_korean_answers(user: SandboxClient) -> None:
 async def test_kill_9_mid_digest_then_restart_completes_without_duplicate(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    bot = await ready(sandbox, tmp_path, DIGEST_CHANNEL_ID=str(sandbox.config.text_channel_id))
+    bot = await ready(sandbox, tmp_path, DIGEST_CHANNEL_ID=papers_channel(sandbox))
     async with SandboxClient(sandbox.url, member="alice", channel="papers") as user:
         # The second part hangs at "Discord"; the process dies while waiting for it.
         await user.inject_fault(route=MESSAGES, nth=2, delay=30)
@@ -140,9 +182,7 @@ async def test_kill_9_mid_digest_then_restart_completes_without_duplicate(
         bot.process.kill()
         await bot.process.wait()
         pending.cancel()
-        restarted = await ready(
-            sandbox, tmp_path, DIGEST_CHANNEL_ID=str(sandbox.config.text_channel_id)
-        )
+        restarted = await ready(sandbox, tmp_path, DIGEST_CHANNEL_ID=papers_channel(sandbox))
         await eventually(lambda: _complete(user, "papers"), within=40)
         await asyncio.sleep(1)  # nothing more arrives
         assert positions(await user.messages("papers")) == SIX
@@ -192,13 +232,9 @@ async def test_compact_style_lists_papers_and_threads_the_embeds(user: SandboxCl
 async def test_an_edited_notes_file_edits_the_posted_message(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    bot = await ready(
-        sandbox,
-        tmp_path,
-        DIGEST_CHANNEL_ID=str(sandbox.config.text_channel_id),
-        NOTES_WATCH_SECONDS="0.5",
-    )
-    async with SandboxClient(sandbox.url, member="alice", channel="papers") as user:
+    async with admin_session(
+        sandbox, tmp_path, DIGEST_CHANNEL_ID=papers_channel(sandbox), NOTES_WATCH_SECONDS="0.5"
+    ) as (_, user):
         await user.command("digest-admin post-now")
         before = await user.messages("papers")
         [notes] = (tmp_path / "notes").iterdir()
@@ -211,7 +247,6 @@ async def test_an_edited_notes_file_edits_the_posted_message(
         after = await user.messages("papers")
         assert [m["id"] for m in after] == [m["id"] for m in before]  # edited in place
         assert any(m.get("edited_timestamp") for m in after)
-    assert await bot.stop() == 0
 
 
 async def test_a_channel_the_bot_cannot_post_in_is_refused(user: SandboxClient) -> None:

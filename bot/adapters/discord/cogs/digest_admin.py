@@ -1,8 +1,8 @@
-"""`/digest-admin …`: per-server digest settings, and the scheduler's lifecycle.
+"""`/digest-admin …`: per-server digest settings, alerts, `why`, and the scheduler's lifecycle.
 
-Manage Server only: hidden from others by default permissions, and checked again
-here on every interaction because server admins can override command permissions.
-Every answer is ephemeral; invalid input changes nothing.
+Manage Server only and servers only: hidden from others by default permissions, and
+checked again here on every interaction because server admins can override command
+permissions. Every answer is ephemeral; invalid input changes nothing.
 """
 
 from __future__ import annotations
@@ -16,19 +16,36 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord.alerts import DiscordAlertSender
 from bot.adapters.discord.app import PaperBot
 from bot.adapters.discord.errors import UserFacingError
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.scheduler import DigestScheduler
-from bot.core.i18n import t
+from bot.core.i18n import ordinal, t
+from bot.core.pages import OPTION_MAX
+from bot.core.render import truncate
 from bot.core.text import parse_hhmm
-from bot.services.digest import DigestDefaults, DigestService, Effective
+from bot.services.digest import (
+    PAPER_PREFIX,
+    DigestDefaults,
+    DigestService,
+    Effective,
+    Fate,
+    Why,
+    advice,
+)
+from bot.services.lookup import LookupService
 
 log = logging.getLogger(__name__)
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
 KNOWN_TIMEZONES = frozenset(TIMEZONES)
 AUTOCOMPLETE_MAX = 25
+# `why` autocomplete: days typed → days first; otherwise mostly titles and a few days.
+WHY_DAYS = 5
+# Notes problems listed in a `why` answer (ephemeral content holds 2000 characters).
+WHY_PROBLEMS = 8
+CONTENT_MAX = 2000
 
 
 def when(moment: datetime | None, timezone: str, locale: object) -> str:
@@ -39,6 +56,13 @@ def when(moment: datetime | None, timezone: str, locale: object) -> str:
     return f"{local:%Y-%m-%d %H:%M} {timezone} (<t:{int(moment.timestamp())}:R>)"
 
 
+def message_link(guild_id: int, target_id: int, message_id: int) -> str:
+    """A jump link to a message in a server's channel or thread."""
+    return f"https://discord.com/channels/{guild_id}/{target_id}/{message_id}"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class DigestAdmin(
     commands.GroupCog,
     group_name="digest-admin",
@@ -49,10 +73,23 @@ class DigestAdmin(
     def __init__(self, bot: PaperBot) -> None:
         self.bot = bot
         s = bot.settings
-        defaults = DigestDefaults(s.digest_channel_id, s.digest_time, s.digest_timezone)
-        self.service = DigestService(bot.store, DiscordSender(bot), defaults)
+        defaults = DigestDefaults(
+            s.digest_channel_id,
+            s.digest_time,
+            s.digest_timezone,
+            alert_channel_id=s.alert_channel_id,
+        )
+        self.service = DigestService(
+            bot.store, DiscordSender(bot), defaults, alert_sender=DiscordAlertSender(bot)
+        )
+        self.lookup = LookupService(bot.store)
         self.scheduler = DigestScheduler(
-            self.service, self._guilds, s.notes_dir, watch_seconds=s.notes_watch_seconds
+            self.service,
+            self._guilds,
+            s.notes_dir,
+            health=bot.health,
+            metrics=bot.metrics,
+            watch_seconds=s.notes_watch_seconds,
         )
 
     def _guilds(self) -> list[tuple[int, int | None]]:
@@ -77,6 +114,12 @@ class DigestAdmin(
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.scheduler.sync(guild.id)
 
+    @commands.Cog.listener()
+    async def on_notes_reload(self) -> None:
+        """SIGHUP (the runner dispatches it): read the notes folder now, not in a minute."""
+        log.info("SIGHUP: re-reading the notes folder")
+        await self.scheduler.watch_notes()
+
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         """Server-side Manage Server check (default permissions can be overridden)."""
         if interaction.guild_id is None:
@@ -98,18 +141,15 @@ class DigestAdmin(
             self.scheduler.next_run(interaction.guild_id), settings.timezone, interaction.locale
         )
 
-    @app_commands.command(name="channel", description="Where the daily digest is posted")
-    @app_commands.describe(channel="A text or announcement channel the bot can post in")
-    async def channel(
-        self, interaction: discord.Interaction[PaperBot], channel: discord.TextChannel
+    @staticmethod
+    def _require_postable(
+        interaction: discord.Interaction[PaperBot], channel: discord.TextChannel, embeds: bool
     ) -> None:
-        me = channel.guild.me
-        perms = channel.permissions_for(me)
-        needed = {
-            "View Channel": perms.view_channel,
-            "Send Messages": perms.send_messages,
-            "Embed Links": perms.embed_links,
-        }
+        """Refuse (changing nothing) a channel the bot cannot post in, naming what it lacks."""
+        perms = channel.permissions_for(channel.guild.me)
+        needed = {"View Channel": perms.view_channel, "Send Messages": perms.send_messages}
+        if embeds:
+            needed["Embed Links"] = perms.embed_links
         missing = [name for name, ok in needed.items() if not ok]
         if missing:
             raise UserFacingError(
@@ -120,6 +160,13 @@ class DigestAdmin(
                     missing=", ".join(missing),
                 )
             )
+
+    @app_commands.command(name="channel", description="Where the daily digest is posted")
+    @app_commands.describe(channel="A text or announcement channel the bot can post in")
+    async def channel(
+        self, interaction: discord.Interaction[PaperBot], channel: discord.TextChannel
+    ) -> None:
+        self._require_postable(interaction, channel, embeds=True)
         assert interaction.guild_id is not None
         await self.bot.store.digests.update_guild(interaction.guild_id, channel_id=channel.id)
         await self.service.resume_channel(channel.id)
@@ -128,6 +175,26 @@ class DigestAdmin(
             interaction,
             t("admin.channel_set", interaction.locale, channel=channel.mention, next=nxt),
         )
+
+    @app_commands.command(
+        name="alerts", description="Where operator alerts for this server are posted"
+    )
+    @app_commands.describe(channel="A channel for alerts; leave empty to turn them off")
+    async def alerts(
+        self, interaction: discord.Interaction[PaperBot], channel: discord.TextChannel | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        if channel is not None:
+            self._require_postable(interaction, channel, embeds=False)
+        await self.bot.store.digests.update_guild(
+            interaction.guild_id, alert_channel_id=channel.id if channel else None
+        )
+        text = (
+            t("admin.alerts_set", interaction.locale, channel=channel.mention)
+            if channel
+            else t("admin.alerts_off", interaction.locale)
+        )
+        await self._reply(interaction, text)
 
     @app_commands.command(name="schedule", description="When the daily digest is posted")
     @app_commands.describe(
@@ -247,7 +314,7 @@ class DigestAdmin(
     async def post_now(self, interaction: discord.Interaction[PaperBot]) -> None:
         settings = await self._settings(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.service.run(settings)
+        outcome = await self.scheduler.run(settings)
         locale = interaction.locale
         if outcome.day is not None:
             text = t("admin.posted", locale, day=outcome.day.isoformat(), parts=outcome.parts_sent)
@@ -272,6 +339,9 @@ class DigestAdmin(
         embed.add_field(
             name=t("status.settings", locale), value=f"{settings.language} · {settings.style}"
         )
+        row = await self.bot.store.digests.guild(interaction.guild_id)
+        alerts = row.alert_channel_id if row else None
+        embed.add_field(name=t("status.alerts", locale), value=f"<#{alerts}>" if alerts else none)
         next_run = self.scheduler.next_run(interaction.guild_id)
         embed.add_field(
             name=t("status.next", locale),
@@ -297,6 +367,79 @@ class DigestAdmin(
                 embed.add_field(name=t("status.error", locale), value=value, inline=False)
         embed.timestamp = datetime.now(UTC)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="why", description="What became of a paper or a day of notes here")
+    @app_commands.describe(query="A title or a date, e.g. 2024-06-12")
+    async def why(
+        self, interaction: discord.Interaction[PaperBot], query: app_commands.Range[str, 1, 200]
+    ) -> None:
+        settings = await self._settings(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.scheduler.sync(settings.guild_id)  # "next run" even before on_ready synced
+        found = await self.service.why(settings, query)
+        await self._reply(interaction, self._explain(found, settings, interaction.locale))
+
+    def _explain(self, found: Why, settings: Effective, locale: object) -> str:
+        """The answer to `why`: each day's fate, then what stops the channel, then problems."""
+        lines = [f"**{found.subject}**"] if found.fates and found.subject else []
+        lines += [self._fate_line(fate, settings, locale) for fate in found.fates]
+        state = found.state
+        failed = any(f.state == "failed" for f in found.fates)
+        if state.error and (state.stopped or failed):
+            then = t(advice(state.error, state.stopped), locale, channel=state.channel_id)
+            lines.append(
+                then if failed else t("why.stopped", locale, error=state.error) + " " + then
+            )
+        elif settings.paused and any(f.state == "waiting" for f in found.fates):
+            lines.append(t("why.paused", locale))
+        if found.problems:
+            heading = "why.problems" if found.fates else "why.not_parsed"
+            lines.append(t(heading, locale))
+            lines += [f"- `{p}`" for p in found.problems[:WHY_PROBLEMS]]
+            if len(found.problems) > WHY_PROBLEMS:
+                lines.append(f"- … (+{len(found.problems) - WHY_PROBLEMS})")
+        if not lines:
+            lines.append(t("why.unknown", locale, query=found.subject))
+        return truncate("\n".join(lines), CONTENT_MAX)
+
+    def _fate_line(self, fate: Fate, settings: Effective, locale: object) -> str:
+        day = fate.day.isoformat()
+        if fate.state == "posted":
+            link = (
+                message_link(settings.guild_id, fate.target_id, fate.message_id)
+                if fate.target_id and fate.message_id
+                else "?"
+            )
+            line = t("why.posted", locale, day=day, link=link)
+            if fate.edited_at:
+                line += t("why.edited", locale, at=int(fate.edited_at.timestamp()))
+            return line
+        if fate.state == "waiting":
+            nxt = self.scheduler.nth_run(settings.guild_id, 1)
+            shown = f"<t:{int(nxt.timestamp())}:R>" if nxt else t("status.not_scheduled", locale)
+            return t("why.waiting", locale, day=day, place=ordinal(fate.place, locale), next=shown)
+        if fate.state == "failed":
+            return t("why.failed", locale, day=day, error=fate.error)
+        return t("why.skipped", locale, day=day)
+
+    @why.autocomplete("query")
+    async def why_autocomplete(
+        self, interaction: discord.Interaction[PaperBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Matching days and titles (a title's value names its paper: titles run long)."""
+        days_first = current.strip()[:1].isdigit()
+        days = [
+            app_commands.Choice(name=day.isoformat(), value=day.isoformat())
+            for day, _ in await self.lookup.days(
+                current, AUTOCOMPLETE_MAX if days_first else WHY_DAYS
+            )
+        ]
+        titles = [
+            app_commands.Choice(name=truncate(p.title, OPTION_MAX), value=f"{PAPER_PREFIX}{p.id}")
+            for p in await self.lookup.suggest_titles(current)
+        ]
+        choices = days + titles if days_first else titles[: AUTOCOMPLETE_MAX - len(days)] + days
+        return choices[:AUTOCOMPLETE_MAX]
 
 
 async def setup(bot: PaperBot) -> None:
