@@ -34,6 +34,12 @@ async def test_a_stopped_channel_is_alerted_once_in_the_alert_channel(
         assert "failed; Discord said 403 Missing Permissions" in failed
         assert failed.count("/digest-admin resume") == 1
         assert alert["mentions"] == [] and not alert["mention_everyone"]
+        [posted] = [
+            r
+            for r in await user.requests()
+            if r["route"] == MESSAGES.split()[1] and alert_channel(sandbox) in r["path"]
+        ]
+        assert posted["body"]["allowed_mentions"] == {"parse": []}
         await asyncio.sleep(1)  # nothing more to say about it
         assert len(await user.messages("announcements")) == 1
         status = await user.command("digest-admin status")
