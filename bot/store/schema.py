@@ -411,7 +411,7 @@ def _check_path(path: Path, *, readonly: bool) -> None:
             f"there is no database at {path}, and a read-only open does not create one:"
             " run `paper-digest-bot ingest` once to build it, or check DATABASE_PATH"
         )
-    _make_folder(path.parent, "the database", "set DATABASE_PATH to a writable place")
+    _make_folder(path.parent, f"the database {path}", "set DATABASE_PATH to a writable place")
     if not os.access(path.parent, os.W_OK):
         raise StoreError(
             f"cannot create the database {path}: its folder is not writable; fix its"
@@ -423,9 +423,9 @@ def _make_folder(folder: Path, purpose: str, advice: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        why = "a file is in the way" if isinstance(error, FileExistsError) else error.strerror
         raise StoreError(
-            f"cannot create the folder {folder} for {purpose} ({error.strerror}): create it,"
-            f" or {advice}"
+            f"cannot create the folder {folder} for {purpose} ({why}): create it, or {advice}"
         ) from None
 
 
@@ -518,7 +518,7 @@ def back_up(prepared: Prepared, dest: Path) -> None:
         raise StoreError(
             f"refusing to back up the database onto itself ({dest}): choose another file"
         )
-    _make_folder(dest.parent, "the backup", "back up to a writable place")
+    _make_folder(dest.parent, f"the backup {dest}", "back up to a writable place")
     copy_database(prepared.uri, dest)
 
 
