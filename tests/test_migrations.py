@@ -271,6 +271,9 @@ async def test_index_version_change_reindexes_on_open(
         assert await store.search_ids('"samba"') == []
     monkeypatch.setattr(store_module, "INDEX_VERSION", INDEX_VERSION + 1)
     with caplog.at_level(logging.INFO, logger="bot.store.store"):
+        async with Store.open(path, readonly=True) as store:  # cannot rebuild: says so
+            assert await store.search_ids('"samba"') == []
+        assert "lookups may miss papers" in caplog.text
         async with Store.open(path) as store:
             assert await store.search_ids('"samba"') != []
     assert "rebuilding the search indexes" in caplog.text

@@ -129,27 +129,36 @@ class Store(Database):
 
     async def _start(self) -> None:
         """Connection settings, the ingest scratch tables, and a reindex when the search
-        indexes were built by another `INDEX_VERSION`."""
+        indexes were built by another `INDEX_VERSION` (a read-only store says so)."""
         path = self._prepared.path
         try:
             await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await self._db.execute("PRAGMA foreign_keys = ON")
-            if self.readonly:
-                return
-            await self._db.execute("PRAGMA synchronous = NORMAL")
-            await self._db.executescript(SCRATCH)  # per-connection scratch space for ingest
+            if not self.readonly:
+                await self._db.execute("PRAGMA synchronous = NORMAL")
+                await self._db.executescript(SCRATCH)  # per-connection scratch for ingest
             built = await self._scalar("SELECT value FROM meta WHERE key = 'index_version'")
         except sqlite3.Error as error:
             raise StoreError(sqlite_message(path, error)) from None
-        if built != str(INDEX_VERSION):
-            log.info(
-                "rebuilding the search indexes of %s (index version %s -> %d)",
+        if built == str(INDEX_VERSION):
+            return
+        if self.readonly:
+            log.warning(
+                "the search indexes of %s were built by index version %s, not %d: lookups"
+                " may miss papers until the bot opens it with write access",
                 path,
                 built,
                 INDEX_VERSION,
             )
-            papers = await self.reindex()
-            log.info("rebuilt the search indexes of %d papers", papers)
+            return
+        log.info(
+            "rebuilding the search indexes of %s (index version %s -> %d)",
+            path,
+            built,
+            INDEX_VERSION,
+        )
+        papers = await self.reindex()
+        log.info("rebuilt the search indexes of %d papers", papers)
 
     @property
     def readonly(self) -> bool:
