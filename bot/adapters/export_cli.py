@@ -87,7 +87,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     fmt: Format = args.format
 
     async def read() -> tuple[bytes, list[ExportPaper]]:
-        async with Store.open(settings.database_path) as store:
+        async with Store.open(settings.database_path, readonly=True) as store:
             return await ExportService(store).document(filters, fmt)
 
     data, papers = asyncio.run(read())
