@@ -25,6 +25,7 @@ from bot.core.export import (
     Filters,
     Format,
     filters_from,
+    without_arxiv,
 )
 from bot.services.export import ExportService
 from bot.store import Store
@@ -101,6 +102,5 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             path = path / f"{FILE_STEM}.{EXTENSIONS[fmt]}"
         path.write_bytes(data)
         where = str(path)
-    incomplete = sum(1 for p in papers if p.reference.missing)
-    print(_summary(len(papers), fmt, filters, where, incomplete), file=sys.stderr)
+    print(_summary(len(papers), fmt, filters, where, without_arxiv(papers)), file=sys.stderr)
     return exitcodes.OK

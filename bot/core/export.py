@@ -88,6 +88,12 @@ class ExportPaper:
         return "\n\n".join(f"[{day.isoformat()}] {text}" for day, text in texts)
 
 
+def without_arxiv(papers: Sequence[ExportPaper]) -> int:
+    """How many of the papers' references are incomplete for want of a link to the
+    paper's own arXiv page (no year, month, eprint or URL)."""
+    return sum(1 for paper in papers if paper.reference.arxiv_id is None)
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     """Which papers: those with `tag` and a note from `since` to `until` (inclusive)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.core.export import ExportPaper, Filters, Format, Part, document, split
+from bot.core.export import ExportPaper, Filters, Format, Part, document, split, without_arxiv
 from bot.store import Store
 from bot.store.export import ExportStore
 
@@ -37,7 +37,7 @@ class Export:
 
     parts: tuple[Part, ...]
     papers: int
-    incomplete: int  # papers whose reference lacks a field (no arXiv link, no authors)
+    without_arxiv: int  # references without year and URL: no own arXiv link in the notes
 
 
 class ExportService:
@@ -76,8 +76,7 @@ class ExportService:
             raise TooMany(count, max_papers, await self._since_for(filters, max_papers))
         papers = await self.papers(filters)
         parts = split(papers, fmt, filters, limit, max_parts)
-        incomplete = sum(1 for p in papers if p.reference.missing)
-        return Export(tuple(parts), len(papers), incomplete)
+        return Export(tuple(parts), len(papers), without_arxiv(papers))
 
     async def _since_for(self, filters: Filters, most: int) -> date | None:
         """A start date after which fewer than `most` notes match, if one is within the period."""
