@@ -473,6 +473,16 @@ async def test_digest_messages_are_counted_delivered_or_failed(
         await user.command("digest-admin post-now")
     assert value(paper_bot, "paperbot_digest_messages_failed_total") == 1
     assert value(paper_bot, "paperbot_digest_messages_delivered_total") == len(posted)
+    # The 403 stopped the channel, and the part it refused waits in the ledger for
+    # /digest-admin resume: /metrics reads both from the real store when scraped.
+    server = HealthServer(paper_bot)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        _, _, text = await get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        await server.stop()
+    assert samples(text)["paperbot_digest_channels_stopped", ()] == 1
+    assert samples(text)["paperbot_ledger_parts_pending", ()] == 1
 
 
 async def test_a_command_the_bot_no_longer_has_counts_as_an_error(
