@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,7 +67,6 @@ class DigestScheduler:
         *,
         health: HealthState,
         metrics: Metrics,
-        on_notes_changed: Callable[[], Awaitable[None]] | None = None,
         watch_seconds: float = WATCH_SECONDS,
     ) -> None:
         self._service = service
@@ -75,7 +74,6 @@ class DigestScheduler:
         self._notes_dir = notes_dir
         self._health = health
         self._metrics = metrics
-        self._on_notes_changed = on_notes_changed
         self._watch_seconds = watch_seconds
         self._watching = asyncio.Lock()
         self._trouble: str | None = None  # the watcher's last failure, logged once
@@ -235,8 +233,6 @@ class DigestScheduler:
         if report.files_changed or report.files_removed:
             log.info("notes changed: %s", "; ".join(report.lines()[:2]))
             await service.notes_changed(report.changes.days)
-            if self._on_notes_changed is not None:
-                await self._on_notes_changed()
         await service.refresh_all(datetime.now(UTC))
         await service.publish_pending()
         await service.alert_queued_problems([await self.effective(g) for g, _ in self._guilds()])
