@@ -46,11 +46,8 @@ async def run_bot(
     try:
         async with PaperBot(settings, store) as bot, serve_health(settings, bot):
 
-            def reload() -> None:
-                log.info("SIGHUP: re-reading the notes folder")
-                bot.dispatch("notes_reload")
-
-            loop.add_signal_handler(signal.SIGHUP, reload)
+            # The digest cog logs it and runs the notes check at once.
+            loop.add_signal_handler(signal.SIGHUP, bot.dispatch, "notes_reload")
             bot.metrics.ingest(*ingested)
             running = asyncio.create_task(bot.start(settings.discord_token))
             stopping = asyncio.create_task(stop.wait())
