@@ -40,6 +40,7 @@ from bot.services.ingest import ingest
 from bot.store import Store
 from tests.conftest import SEEDS
 from tests.test_cite import latex_text
+from tests.test_cli import bot as run_bot
 
 GOLDEN = Path(__file__).parent / "golden" / "export"
 GOLDEN_NAMES: dict[Format, str] = {
@@ -380,6 +381,15 @@ def test_the_command_refuses_unusable_filters(
 ) -> None:
     assert cmd_export(export_args(*argv), settings) == exitcodes.UNUSABLE
     assert message in capsys.readouterr().err
+
+
+def test_python_m_bot_export_as_an_operator_runs_it(settings: Settings, tmp_path: Path) -> None:
+    env = {"NOTES_DIR": str(SEEDS), "DATABASE_PATH": str(settings.database_path)}
+    out = tmp_path / "papers.md"
+    proc = run_bot("export", "--until", "2024-06", "-o", str(out), env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("15 papers (… – 2024-06-30) as markdown to ")
+    assert html(out.read_bytes()).count("<h2>") == 15
 
 
 def test_the_command_needs_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
