@@ -19,6 +19,7 @@ from typing import Any
 from bot.sandbox import errors, limits
 from bot.sandbox.errors import FormErrors
 from bot.sandbox.messages import apply_edit, edit_message, iter_components, new_message
+from bot.sandbox.world import ATTACHMENT_SIZE_LIMIT as ATTACHMENT_SIZE_LIMIT  # tests import it
 from bot.sandbox.world import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
@@ -42,7 +43,6 @@ ALLOWED_RESPONSES = {
 FINAL_RESPONSES = {MESSAGE, UPDATE, AUTOCOMPLETE_RESULT, MODAL}
 # resources/message#message-object-message-types
 REPLY, COMMAND_MESSAGE = 19, 20
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 # ...application-commands#application-command-object-application-command-option-type
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
@@ -348,7 +348,7 @@ class Interactions:
             "entitlement_sku_ids": [],
             "authorizing_integration_owners": {"0": str(world.config.guild_id)},
             "context": 0,
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "attachment_size_limit": world.config.attachment_size_limit,
         }
         if message is not None:
             payload["message"] = message

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox import errors, limits
+from bot.sandbox.attachments import check_upload
 from bot.sandbox.errors import ApiError, FormErrors
 from bot.sandbox.faults import Faults
 from bot.sandbox.gateway import Gateway
@@ -532,6 +533,7 @@ class RestApi:
     # --- interactions ------------------------------------------------------------------
 
     async def interaction_callback(self, call: Call) -> tuple[int, Any]:
+        check_upload(call.body, self.world.config.attachment_size_limit)
         interaction = self.interactions.callback(
             call.id("interaction_id"),
             call.params["interaction_token"],
@@ -544,6 +546,7 @@ class RestApi:
         return 200, self.interactions.callback_response(interaction)
 
     async def followup(self, call: Call) -> tuple[int, Any]:
+        check_upload(call.body, self.world.config.attachment_size_limit)
         interaction = self.interactions.webhook(call.id("webhook_id"), call.params["webhook_token"])
         message = self.interactions.followup(interaction, call.body or {})
         self.journal.emit("interaction", interaction.report())
@@ -555,6 +558,7 @@ class RestApi:
         return 200, self.interactions.find_webhook_message(interaction, _message_ref(call))
 
     async def edit_webhook_message(self, call: Call) -> tuple[int, Any]:
+        check_upload(call.body, self.world.config.attachment_size_limit)
         interaction = self.interactions.webhook(call.id("webhook_id"), call.params["webhook_token"])
         message = self.interactions.find_webhook_message(interaction, _message_ref(call))
         self.interactions.edit(interaction, message, call.body or {})

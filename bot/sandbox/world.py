@@ -68,6 +68,10 @@ NEED_SEND_MESSAGES = MENTION_EVERYONE | SEND_TTS_MESSAGES | ATTACH_FILES | EMBED
 # resources/channel#overwrite-object-overwrite-structure
 OVERWRITE_ROLE, OVERWRITE_MEMBER = 0, 1
 
+# interactions/receiving-and-responding#interaction-object: the largest upload an answer may
+# carry (a guild without boosts).
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+
 # resources/guild#guild-object-guild-features: announcement channels need NEWS.
 GUILD_FEATURES = ("NEWS",)
 
@@ -143,6 +147,8 @@ class SandboxConfig:
     heartbeat_interval_ms: int = 41_250
     # interactions/receiving-and-responding#responding-to-an-interaction
     interaction_deadline: float = 3.0
+    # Sent in every interaction; larger uploads in answers are refused (attachments.py).
+    attachment_size_limit: int = ATTACHMENT_SIZE_LIMIT
     followup_lifetime: float = 15 * 60.0
     # resources/message#create-message: nonce uniqueness is checked "for a few minutes".
     nonce_window: float = 5 * 60.0
