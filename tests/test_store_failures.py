@@ -255,6 +255,16 @@ async def test_database_in_a_read_only_folder_answers_lookups(
                 assert "is not writable" in (await store.health() or "")
 
 
+async def test_read_only_file_in_a_writable_folder_answers_lookups(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await seeded(path)
+    with immutable(path):
+        async with Store.open(path) as store:
+            await lookups_answer(store)
+            await writes_are_refused(store, path)
+            assert "the file is not writable" in (await store.health() or "")
+
+
 async def test_new_database_in_a_read_only_folder_is_refused(tmp_path: Path) -> None:
     with immutable(tmp_path):
         assert "its folder is not writable" in await refused(tmp_path / "bot.sqlite3")
