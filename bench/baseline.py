@@ -21,7 +21,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from bot.store.schema import MIGRATIONS
+from bot.store.schema import migrate
 
 # (table, columns, order): the order our ingest inserts in (papers by key = by id).
 TABLES: tuple[tuple[str, str, str], ...] = (
@@ -43,6 +43,7 @@ TABLES: tuple[tuple[str, str, str], ...] = (
     ("paper_fts", "rowid, title, authors, abstract, commentary", "rowid"),
     ("title_fts", "rowid, title", "rowid"),
     ("title_trigram", "rowid, key", "rowid"),
+    ("meta", "key, value", "key"),
     ("title_words", "id, word", "id"),  # its trigger fills title_words_trigram
 )
 
@@ -84,8 +85,7 @@ def insert_copy(source: Path, target: Path) -> float:
     with closing(connect(source, read_only=True)) as src, closing(connect(target)) as dst:
         if missing := _uncovered(src):
             raise RuntimeError(f"baseline does not copy tables {missing}: add them to TABLES")
-        for script in MIGRATIONS:
-            dst.executescript(script)
+        migrate(dst, 0)
         dst.execute("BEGIN IMMEDIATE")
         for table, columns, order in TABLES:
             rows = src.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()

@@ -317,3 +317,20 @@ def test_backup_beside_a_running_writer(store_env: dict[str, str], tmp_path: Pat
         assert copy.execute("SELECT count(*) FROM papers").fetchone() == (37,)
     finally:
         copy.close()
+
+
+def test_run_refuses_a_read_only_database(store_env: dict[str, str]) -> None:
+    database = Path(store_env["DATABASE_PATH"])
+    assert bot("ingest", env=store_env).returncode == 0
+    folder = database.parent
+    if subprocess.run(["chattr", "+i", str(folder)], check=False).returncode:
+        pytest.skip("chattr +i is not available here: cannot make a folder read-only as root")
+    try:
+        proc = bot("run", env={**store_env, "DISCORD_TOKEN": "x" * 40})
+        assert proc.returncode == 2
+        assert "is read-only" in one_line_error(proc)
+        lookup = bot("tag", "vq", "--json", env=store_env)  # lookups still answer
+        assert lookup.returncode == 0, lookup.stderr
+        assert len(json.loads(lookup.stdout)["results"]) == 5
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)

@@ -298,7 +298,7 @@ async def test_recent_papers_matches_sorting_the_whole_table(
     (notes / "old.txt").write_text(
         "2024-01-01\n" + "".join(f"Old Paper {n}\n(B)\n예전.\n#o\n" for n in range(5))
     )
-    await ingest(seeded_store, notes)
+    await ingest(seeded_store, notes, allow_removal=True)  # another folder: the seeds go
     found = [p.id for p in await seeded_store.recent_papers(3)]
     assert found == await naive_recent(seeded_store, 3)
 

@@ -28,8 +28,9 @@ from bot.adapters.check import add_check_parser, cmd_check
 from bot.adapters.dblock import DatabaseLock, DatabaseLocked, LockUnavailable
 from bot.adapters.export_cli import add_export_parser, cmd_export
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.notes import ParseResult, parse_bytes
+from bot.core.notes import ParseResult
 from bot.core.render import LANGUAGES, Message
+from bot.core.shapes import parse_notes
 from bot.services.digest import STYLES, DigestComposer
 from bot.services.ingest import (
     MAX_FILE_BYTES,
@@ -86,7 +87,7 @@ def _parse_paths(paths: Sequence[Path]) -> tuple[ParseResult, list[str]]:
             except OSError as error:
                 unread.append(f"{file}: cannot read it ({error.strerror or error})")
                 continue
-            result.extend(parse_bytes(data, str(file)))
+            result.extend(parse_notes(data, str(file)))
     return result, unread
 
 
@@ -351,6 +352,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.health import HealthPortError
 
     async def work(store: Store) -> int:
+        if store.readonly:  # it could post digests but never record them: duplicates
+            raise StoreError(
+                f"the database {settings.database_path} is read-only: the bot records every"
+                " digest it posts; make the file and its folder writable for the bot's user"
+            )
         if damage := await store.quick_check():
             raise StoreError(
                 f"the database {settings.database_path} is damaged ({damage[0]}): restore"
