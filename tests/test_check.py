@@ -285,3 +285,18 @@ async def test_without_a_token_discord_is_not_asked(
 def test_a_timed_out_bot_is_told_apart_from_missing_permissions() -> None:
     fix = _permissions_fix("papers", ["Send Messages"], [], "the bot", timed_out=True)
     assert fix.startswith("the bot is timed out in that server")
+
+
+async def test_an_older_schema_is_a_warning_the_bot_upgrades_it(
+    sandbox: Sandbox, tmp_path: Path, notes: Path
+) -> None:
+    from tests.test_migrations import load
+
+    (tmp_path / "db").mkdir()
+    database = load("v3", tmp_path / "db")
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    result = await check(sandbox, tmp_path, notes, DIGEST_CHANNEL_ID=str(PAPERS))
+    assert result.code == 0, result.output
+    [finding] = result.where("database", "warn")
+    assert "schema version 3" in finding and "upgrades it" in finding
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before

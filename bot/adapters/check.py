@@ -35,7 +35,8 @@ from bot.core.permissions import (
 )
 from bot.services.digest import STYLES, DigestDefaults
 from bot.services.ingest import NotesDirError, Unreadable, list_notes, read_source
-from bot.store import GuildRow, Store, StoreError
+from bot.store import GuildRow, Store, StoreError, StoreOutdated
+from bot.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import discord.http
@@ -211,6 +212,14 @@ async def check_database(database: Path, found: Findings) -> list[GuildRow]:
             version = await store.schema_version()
             damage = await store.quick_check()
             guilds = await store.digests.guilds()
+    except StoreOutdated as outdated:
+        found.warn(
+            "database",
+            f"{database}: schema version {outdated.version}, written by an older version",
+            f"nothing to do: the bot upgrades it to version {SCHEMA_VERSION} when it starts"
+            " (keeping a copy beside it)",
+        )
+        return []
     except StoreError as error:
         # The store's message says what is wrong, with which file, and what to do.
         found.fail("database", str(error), "as the message says; `check` changed nothing")

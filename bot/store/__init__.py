@@ -1,6 +1,6 @@
 """Store layer: the aiosqlite database (schema, migrations, FTS). No Discord here."""
 
-from bot.store.base import StoreError
+from bot.store.base import StoreError, StoreOutdated
 from bot.store.digests import ChannelState, Delivery, DigestRow, GuildRow
 from bot.store.replace import FileState, IngestChanges, SourceFile
 from bot.store.store import (
@@ -23,6 +23,7 @@ __all__ = [
     "SourceFile",
     "Store",
     "StoreError",
+    "StoreOutdated",
     "StoreStats",
     "TagCount",
 ]

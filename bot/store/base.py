@@ -21,6 +21,15 @@ class StoreError(RuntimeError):
     what is wrong, with which file, and what to do."""
 
 
+class StoreOutdated(StoreError):
+    """A read-only open of a database an older version wrote: fine, the bot upgrades it on
+    its next start, but this process may not (`check` says so rather than failing)."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 class Database:
     """A connection plus the lock that serialises its transactions.
 

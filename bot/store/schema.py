@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
-from bot.store.base import StoreError
+from bot.store.base import StoreError, StoreOutdated
 
 log = logging.getLogger(__name__)
 
@@ -370,11 +370,12 @@ def _prepare(path: Path, *, readonly: bool) -> Prepared:
         version = user_version(db)  # the first read: a damaged file fails here
         _check_version(path, version)
         if version < SCHEMA_VERSION and reason is not None:
-            raise StoreError(
+            raise StoreOutdated(
                 f"the database at {path} is at schema version {version}, this bot needs"
                 f" {SCHEMA_VERSION}, and it cannot upgrade it ({reason}): run the bot (or"
                 " `paper-digest-bot ingest`) once with write access to the file and its"
-                " folder"
+                " folder",
+                version,
             )
         if version < SCHEMA_VERSION:
             _upgrade(db, path)
