@@ -4,6 +4,11 @@ Korean needs care in a full-text index: particles attach to words (`코드북을
 word tokenizer misses `코드북`, while a trigram tokenizer misses two-syllable words
 (`게임`). We index Hangul as overlapping syllable bigrams (the classic CJK approach)
 and query it the same way, which finds both; Latin text keeps word tokens.
+
+Every pattern here runs in time linear in its input, because notes and queries come
+from people and files we do not control: each unbounded run is possessive (`++`), so
+a failed match never gives characters back to try another split of the same run
+(tests/test_notes_hostile.py measures every pattern's work on hostile input).
 """
 
 from __future__ import annotations
@@ -16,16 +21,16 @@ from datetime import time
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
 _HANGUL_RE = re.compile(f"[{_HANGUL}]")
-_HANGUL_RUN_RE = re.compile(f"[{_HANGUL}]+")
+_HANGUL_RUN_RE = re.compile(f"[{_HANGUL}]++")
 # A word is a run of letters/digits of one script: Hangul runs and other runs are
 # split apart so `ViT에` indexes as `vit` + `에`.
-_WORD_RE = re.compile(f"[{_HANGUL}]+|[^\\W{_HANGUL}_]+")
-_SQUASH_RE = re.compile(r"[\W_]+")
+_WORD_RE = re.compile(f"[{_HANGUL}]++|[^\\W{_HANGUL}_]++")
+_SQUASH_RE = re.compile(r"[\W_]++")
 _NON_WORD_RE = re.compile(f"[^\\w\\s\\x00-\\x7f{_HANGUL}]")
-_URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"'`]+", re.IGNORECASE)
+_URL_RE = re.compile(r"https?://[^\s<>()\[\]{}\"'`]++", re.IGNORECASE)
 _ARXIV_RE = re.compile(
     r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?$",
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z-]++(?:\.[a-z]{2})?/\d{7})(?:v\d++)?(?:\.pdf)?/?$",
     re.IGNORECASE,
 )
 
@@ -111,11 +116,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def extract_urls(text: str) -> list[str]:
-    """Every URL in the text, normalised, in order of first appearance, without repeats."""
+def extract_urls(*texts: str) -> list[str]:
+    """Every URL in the texts, normalised, in order of first appearance, without repeats.
+
+    Several texts (an entry's abstract and commentaries) are read in turn rather than
+    joined, which would copy them all once more.
+    """
     seen: dict[str, None] = {}
-    for raw in _URL_RE.findall(text):
-        url = normalise_url(raw)
-        if len(url) > len("https://"):
-            seen.setdefault(url, None)
+    for text in texts:
+        for raw in _URL_RE.findall(text):
+            url = normalise_url(raw)
+            if len(url) > len("https://"):
+                seen.setdefault(url, None)
     return list(seen)
