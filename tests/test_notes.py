@@ -6,7 +6,9 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from bot.core.notes import Entry, parse_bytes, parse_date, parse_text
+import pytest
+
+from bot.core.notes import Entry, decode_notes, parse_bytes, parse_date, parse_text, split_lines
 
 ENTRY = """\
 Samba: Simple Hybrid State Space Models
@@ -203,3 +205,122 @@ def test_arxiv_links_are_normalised() -> None:
 def test_org_prefix_and_plain_list() -> None:
     entry = only_entry("2024-06-12\nT\n(Nvidia: Bo Adler, Niket Agarwal)\n설명.\n#a\n")
     assert (entry.org, entry.authors) == ("Nvidia", ("Bo Adler", "Niket Agarwal"))
+
+
+def parsed(text: str) -> tuple[list[Entry], list[tuple[int, str]]]:
+    """A one-day text's entries, and its problems as (line, message)."""
+    result = parse_text(text, "t.txt")
+    return list(result.days[0].entries), [(p.line, p.message) for p in result.problems]
+
+
+def test_entry_without_tags_runs_straight_into_the_next_title() -> None:
+    text = (
+        "2024-06-12\nFirst Paper\n(A. Author)\n첫 논문.\n"
+        "Second Paper: A Title\n(Bo Adler, Niket Agarwal)\n둘째 논문.\n#b\n"
+    )
+    (first, second), problems = parsed(text)
+    assert (first.title, first.commentary_ko, first.tags) == ("First Paper", "첫 논문.", ())
+    assert (second.title, second.authors, second.tags) == (
+        "Second Paper: A Title",
+        ("Bo Adler", "Niket Agarwal"),
+        ("b",),
+    )
+    assert problems == [(5, "the entry above has no tag line: this line starts a new one")]
+
+
+def test_seed_entries_without_their_tag_lines_still_split(seeds: Path) -> None:
+    for path in sorted(seeds.iterdir()):
+        text = path.read_text()
+        untagged = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
+        titles = [e.title for d in parse_text(text, "t").days for e in d.entries]
+        result = parse_text(untagged, "t")
+        assert [e.title for d in result.days for e in d.entries] == titles
+        assert len(result.problems) == len(titles) - 1
+
+
+def test_remarks_in_parentheses_stay_in_the_commentary() -> None:
+    text = (
+        "2024-06-12\nA Paper\n(A. Author)\n설명입니다.\nAn English line\n"
+        "(though I doubt it.)\nAnother English line\n(Really?)\n#a\n"
+    )
+    entry = only_entry(text)
+    assert entry.commentary_en == (
+        "An English line\n(though I doubt it.)\nAnother English line\n(Really?)"
+    )
+
+
+def test_tag_line_with_a_stray_word_is_a_tag_line_and_a_problem() -> None:
+    text = (
+        "2024-06-12\nA Paper\n(A)\n설명.\n#text-to-image #vision-language #autoregressive-model F\n"
+        "Next Paper\n(B)\n다음.\n#llm\n"
+    )
+    (first, second), problems = parsed(text)
+    assert first.tags == ("text-to-image", "vision-language", "autoregressive-model")
+    assert first.commentary_ko == "설명."
+    assert second.title == "Next Paper"
+    assert problems == [(5, "stray 'F' after the tags: delete it")]
+
+
+def test_one_tag_and_a_word_is_commentary() -> None:
+    entry = only_entry("2024-06-12\nA Paper\n(A)\n설명.\n#llm 좋네요\n#a #b\n")
+    assert entry.commentary_ko == "설명.\n#llm 좋네요"
+    assert entry.tags == ("a", "b")
+
+
+def test_authors_line_without_a_title_skips_its_entry_and_says_so() -> None:
+    entries, problems = parsed("2024-06-12\n(A. Author)\n설명.\n#a\n" + ENTRY)
+    assert [e.title for e in entries] == [ENTRY.splitlines()[0]]
+    assert problems == [(2, "authors line without a title above it; its entry's lines are skipped")]
+
+
+THREE = (
+    "2024년 6월 12일\n" + ENTRY + ENTRY.replace("Samba", "Mamba") + ENTRY.replace("Samba", "Zamba")
+)
+
+
+def damage(data: bytes, line: int, at: int, replacement: bytes, cut: int = 0) -> bytes:
+    """The data with `cut` bytes at offset `at` of line `line` (1-based) replaced."""
+    lines = data.split(b"\n")
+    lines[line - 1] = lines[line - 1][:at] + replacement + lines[line - 1][at + cut :]
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("replacement", "cut"),
+    [(b"\xff", 0), (b"\x00", 0), (b"", 1)],  # a stray byte, a NUL, half a character
+    ids=["stray byte", "NUL", "character cut in two"],
+)
+def test_damaged_cp949_file_keeps_its_entries(replacement: bytes, cut: int) -> None:
+    clean = THREE.encode("cp949")
+    korean = clean.split(b"\n")[10]  # line 11, Mamba's commentary: "Mamba + … 비슷합니다."
+    data = damage(clean, 11, len(korean) - 2, replacement, cut)  # into its last character
+    result = parse_bytes(data, "ko.txt")
+    assert [e.title.split(":")[0] for e in result.days[0].entries] == ["Samba", "Mamba", "Zamba"]
+    assert "비슷합니다" in result.days[0].entries[0].commentary_ko
+    assert "�" in result.days[0].entries[1].commentary_ko
+    assert [str(p) for p in result.problems] == [
+        "ko.txt:11: bytes that are not valid cp949 text, shown as �: retype them"
+    ]
+
+
+def test_damaged_utf8_file_reports_the_damaged_line() -> None:
+    data = damage(THREE.encode("utf-8"), 12, 3, b"\xe0")
+    result = parse_bytes(data, "u.txt")
+    assert result.entry_count == 3
+    assert [str(p) for p in result.problems] == [
+        "u.txt:12: bytes that are not valid UTF-8 text, shown as �: retype them"
+    ]
+
+
+def test_decode_notes_reads_the_encoding_with_fewer_unreadable_spots() -> None:
+    text = "2024년 6월 12일 비슷합니다"
+    assert decode_notes(b"\xef\xbb\xbf" + text.encode()) == (text, "UTF-8", False)
+    assert decode_notes(text.encode("cp949")) == (text, "cp949", False)
+    assert decode_notes(text.encode() + b"\xff").encoding == "UTF-8"
+    assert decode_notes(text.encode("cp949") + b"\xff") == (text + "�", "cp949", True)
+    assert decode_notes(b"a\x00b") == ("a\x00b", "UTF-8", True)
+
+
+def test_line_endings_of_every_kind_in_one_file() -> None:
+    assert split_lines("a\r\nb\rc\n\nd  \r\n") == ["a", "b", "c", "", "d", ""]
+    assert split_lines("a\r\nb\r\n") == ["a", "b", ""]
