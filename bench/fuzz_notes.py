@@ -10,7 +10,7 @@ and name the file and a line it has; every entry has a title; every entry clear 
 the damage reads exactly as in the undamaged file; unreadable bytes are reported on
 a damaged line; and no non-blank line is lost without a word (`unaccounted`).
 
-tests/test_notes_hostile.py runs `check` on a couple of hundred cases in seconds;
+tests/test_notes_hostile.py runs `check` on 150 cases in seconds;
 this runs as many as asked and prints what they covered.
 """
 

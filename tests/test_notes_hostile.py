@@ -116,8 +116,8 @@ class RegexWork:
             if pos < len(subject) and self._char(op, av, subject[pos]):
                 yield pos + 1
         elif op is C.AT:
-            ends = (len(subject), len(subject) - (subject[-1:] == "\n"))
-            if (av is C.AT_BEGINNING and pos == 0) or (av is C.AT_END and pos in ends):
+            end = (len(subject), len(subject) - (subject[-1:] == "\n"))  # `$`: before a last \n
+            if (av is C.AT_BEGINNING and pos == 0) or (av is C.AT_END and pos in end):
                 yield pos
         elif op is C.SUBPATTERN:
             yield from self._seq(av[3].data, 0, pos)
@@ -143,9 +143,10 @@ class RegexWork:
     def _repeat(self, items: list[Any], low: int, high: int, pos: int) -> Iterator[int]:
         """Greedy repetition, longest first, giving back one repetition at a time."""
         if len(items) == 1 and items[0][0] in _CHAR_OPS:  # a run of one character class
+            op, av = items[0]
             end = pos
             while end - pos < high and end < len(self.subject):
-                if not self._char(*items[0], self.subject[end]):
+                if not self._char(op, av, self.subject[end]):
                     break
                 self.steps += 1
                 end += 1
