@@ -24,7 +24,8 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.notes import Problem, parse_bytes
+from bot.core.notes import Problem
+from bot.core.shapes import parse_notes
 from bot.store import FileState, IngestChanges, SourceFile, Store
 
 NOTES_SUFFIXES = (".txt", ".md")
@@ -174,7 +175,7 @@ def read_source(path: Path, source: str) -> SourceFile | Unreadable:
     except OSError as error:
         return Unreadable(source, f"cannot read it ({error.strerror or error})")
     digest = hashlib.sha256(data).hexdigest()
-    return SourceFile.of(source, digest, len(data), stat.st_mtime_ns, parse_bytes(data, source))
+    return SourceFile.of(source, digest, len(data), stat.st_mtime_ns, parse_notes(data, source))
 
 
 @dataclass(frozen=True, slots=True)
