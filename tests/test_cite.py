@@ -25,8 +25,9 @@ from bot.core.cite import (
     decode_cite_id,
     is_group,
     own_arxiv_id,
+    own_link,
 )
-from bot.core.export import ExportPaper, Note
+from bot.core.export import ExportPaper, Filters, Note
 from bot.core.render import CONTENT_MAX
 from bot.services.export import ExportService
 from bot.services.ingest import ingest
@@ -86,12 +87,12 @@ def latex_text(value: str) -> str:
     return LATEX_TEXT_RE.sub(lambda m: LATEX_TEXT[m[0]], value)
 
 
-def samba(abstract: str | None = "https://arxiv.org/abs/2406.07522") -> Reference:
+def samba(own: str | None = "https://arxiv.org/abs/2406.07522") -> Reference:
     return Reference.of(
         "Samba: Simple Hybrid State Space Models",
         ("Liliang Ren", "Yang Liu", "Yadong Lu"),
         None,
-        abstract,
+        [own] if own else [],
     )
 
 
@@ -114,36 +115,95 @@ def test_the_arxiv_id_encodes_year_and_month(
     assert arxiv_year_month(arxiv_id) == expected
 
 
+GRIFFIN_ABS = "https://arxiv.org/abs/2402.19427"
+SAMBA_ABS = "https://arxiv.org/abs/2406.07522"
+CODE = "https://github.com/microsoft/Samba"
+
+
 @pytest.mark.parametrize(
-    ("abstract", "expected"),
+    ("links", "commentary", "own"),
     [
-        ("See https://arxiv.org/abs/2406.07522", "2406.07522"),
-        ("https://arxiv.org/pdf/2406.07522v3.pdf.", "2406.07522"),  # pdf, version, full stop
-        ("https://arxiv.org/abs/2406.07522 and https://arxiv.org/abs/2406.07522v2", "2406.07522"),
-        ("Built on https://arxiv.org/abs/2402.19427, see https://arxiv.org/abs/2406.07522", None),
-        ("Code at https://github.com/microsoft/Samba", None),
-        (None, None),
+        # The vault: the note's header link first, whatever the commentary cites.
+        ((SAMBA_ABS, GRIFFIN_ABS), ("Griffin (https://arxiv.org/abs/2402.19427) 과",), SAMBA_ABS),
+        # The daily files: the abstract lines' links first.
+        ((CODE, GRIFFIN_ABS), ("Griffin (https://arxiv.org/abs/2402.19427v2) 과", ""), CODE),
+        # The first link is one the commentary cites (any version): another paper's.
+        (
+            (GRIFFIN_ABS, SAMBA_ABS),
+            ("", "Like Griffin (https://arxiv.org/pdf/2402.19427v1)."),
+            None,
+        ),
+        ((), ("",), None),
     ],
 )
-def test_the_own_arxiv_id_is_the_one_arxiv_page_the_abstract_links(
-    abstract: str | None, expected: str | None
+def test_an_entrys_own_link_is_its_first_unless_the_commentary_cites_it(
+    links: tuple[str, ...], commentary: tuple[str, ...], own: str | None
 ) -> None:
-    assert own_arxiv_id(abstract) == expected
+    assert own_link(links, commentary) == own
 
 
-def test_a_link_in_the_commentary_is_another_papers() -> None:
-    paper = ExportPaper(
-        title="Samba",
-        authors=("Liliang Ren",),
-        org=None,
-        abstract="An abstract without links.",
-        tags=(),
-        links=("https://arxiv.org/abs/2402.19427",),  # from "Griffin (https://…) 과 …"
-        notes=(Note(date(2024, 6, 12), "Griffin (https://arxiv.org/abs/2402.19427) 과", ""),),
-    )
-    ref = paper.reference
-    assert ref.arxiv_id is None and ref.published is None
-    assert ref.missing == ("year", "month", "eprint", "url")
+@pytest.mark.parametrize(
+    ("own_links", "expected"),
+    [
+        ([SAMBA_ABS], "2406.07522"),
+        ([CODE, SAMBA_ABS, SAMBA_ABS], "2406.07522"),  # two entries, one arXiv page
+        ([SAMBA_ABS, GRIFFIN_ABS], None),  # two entries disagree: which one is it?
+        ([CODE], None),
+        ([], None),
+    ],
+)
+def test_the_arxiv_id_comes_from_the_own_links_when_they_agree(
+    own_links: list[str], expected: str | None
+) -> None:
+    assert own_arxiv_id(own_links) == expected
+
+
+TWO_MONTHS = """2024-06-01
+Mamba: Linear-Time Sequence Modeling with Selective State Spaces
+(Albert Gu, Tri Dao)
+https://arxiv.org/abs/2312.00752
+선택적 상태 공간 모델.
+#state-space-model
+Hawk and Griffin
+(Soham De)
+Griffin (https://arxiv.org/abs/2402.19427) 과 비교해 보세요.
+#state-space-model
+2024-07-01
+Mamba: Linear-Time Sequence Modeling with Selective State Spaces
+(Albert Gu, Tri Dao)
+다시 읽었어요. Griffin (https://arxiv.org/abs/2402.19427) 과 비교하면 재미있네요.
+#state-space-model
+Disputed Paper
+(Ada Lovelace)
+https://arxiv.org/abs/2401.00001
+첫 번째 링크.
+#disputed
+2024-07-02
+Disputed Paper
+(Ada Lovelace)
+https://arxiv.org/abs/2401.00002
+두 번째 링크.
+#disputed
+"""
+
+
+async def test_the_citation_is_the_same_whichever_days_are_exported(
+    store: Store, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "two-months.txt").write_text(TWO_MONTHS, encoding="utf-8")
+    await ingest(store, notes)
+    service = ExportService(store)
+    papers = {p.title.split(":")[0]: p for p in await service.papers(Filters())}
+    assert papers["Mamba"].reference.arxiv_id == "2312.00752"
+    assert papers["Hawk and Griffin"].reference.arxiv_id is None  # the commentary's link
+    assert papers["Disputed Paper"].reference.arxiv_id is None  # two own links disagree
+    [july] = await service.papers(Filters(tag="state-space-model", since=date(2024, 7, 1)))
+    assert [n.date for n in july.notes] == [date(2024, 7, 1)]  # June's note is not exported
+    assert july.reference == papers["Mamba"].reference  # but its own link still counts
+    cited = await service.paper(1)
+    assert cited is not None and cited.reference == july.reference
 
 
 @pytest.mark.parametrize(
@@ -222,9 +282,9 @@ def test_bibtex_without_an_arxiv_id_leaves_out_what_the_notes_do_not_hold() -> N
 
 def test_the_year_is_never_the_date_of_the_note() -> None:
     noted = date(2025, 1, 15)
-    for abstract, year in ((None, None), ("https://arxiv.org/abs/2402.19427", "2024")):
+    for own, year in (((), None), ((GRIFFIN_ABS,), "2024")):
         paper = ExportPaper(
-            "Griffin", ("Soham De",), None, abstract, (), (), (Note(noted, "", ""),)
+            "Griffin", ("Soham De",), None, None, (), (), (Note(noted, "", ""),), own
         )
         [entry] = parse_bibtex(bibtex_entry(paper.reference, "key"))
         assert entry.get("year") == year

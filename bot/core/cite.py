@@ -2,11 +2,12 @@
 
 Only what the notes hold goes in. A note's date is when the paper was read, not when
 it appeared, so it is never the year: year and month come from the paper's arXiv id,
-which encodes them, and the id only from a link to the paper's *own* arXiv page. The
-abstract lines are the only place that can be: the commentary cites other papers
-("Griffin (https://arxiv.org/abs/2402.19427)"), and an abstract linking two arXiv
-papers does not say which is its own, so it gives none. Whatever the notes do not
-hold is left out and named in `Reference.missing`, never guessed.
+which encodes them, and the id only from a link to the paper's *own* arXiv page. An
+entry's own link is its first link when its commentary does not cite it: the vault
+puts a note's header link first, the daily files their abstract lines' links, and a
+link the commentary cites ("Griffin (https://arxiv.org/abs/2402.19427)") is another
+paper's. Entries of one paper naming different arXiv pages give none. Whatever the
+notes do not hold is left out and named in `Reference.missing`, never guessed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,12 +110,18 @@ def arxiv_year_month(arxiv_id: str) -> tuple[int, int] | None:
     return (year, month) if 1 <= month <= 12 else None
 
 
-def own_arxiv_id(abstract: str | None) -> str | None:
-    """The paper's own arXiv id: the one arXiv page its abstract lines link (any version,
-    abs or pdf); None when they link none, or several (which one is its own?)."""
-    ids = {
-        url[len(ARXIV_ABS) :] for url in extract_urls(abstract or "") if url.startswith(ARXIV_ABS)
-    }
+def own_link(links: Sequence[str], commentary: Sequence[str]) -> str | None:
+    """An entry's own link: its first (links are stored normalised, in the order the
+    parsers found them), unless its commentary cites it."""
+    if not links or links[0] in extract_urls(*commentary):
+        return None
+    return links[0]
+
+
+def own_arxiv_id(own_links: Iterable[str]) -> str | None:
+    """The paper's arXiv id from its entries' own links (any version, abs or pdf, is
+    stored as the abs page); None when none is an arXiv page, or two name different ones."""
+    ids = {url[len(ARXIV_ABS) :] for url in own_links if url.startswith(ARXIV_ABS)}
     return ids.pop() if len(ids) == 1 else None
 
 
@@ -195,10 +202,10 @@ class Reference:
 
     @classmethod
     def of(
-        cls, title: str, authors: Sequence[str], org: str | None, abstract: str | None
+        cls, title: str, authors: Sequence[str], org: str | None, own_links: Iterable[str]
     ) -> Reference:
-        """A paper's reference from its stored fields."""
-        return cls(title.strip(), tuple(authors), org, own_arxiv_id(abstract))
+        """A paper's reference from its stored fields and its entries' own links."""
+        return cls(title.strip(), tuple(authors), org, own_arxiv_id(own_links))
 
     @property
     def url(self) -> str | None:

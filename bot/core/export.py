@@ -62,7 +62,9 @@ class Note:
 
 @dataclass(frozen=True, slots=True)
 class ExportPaper:
-    """A paper as exported: the library's fields and the notes of the days exported."""
+    """A paper as exported: the library's fields, the notes of the days exported, and the
+    own links of all its entries (`bot.core.cite.own_link`), exported days or not, so
+    that its citation is the same in every export."""
 
     title: str
     authors: tuple[str, ...]
@@ -71,11 +73,12 @@ class ExportPaper:
     tags: tuple[str, ...]
     links: tuple[str, ...]
     notes: tuple[Note, ...] = ()
+    own_links: tuple[str, ...] = ()
 
     @property
     def reference(self) -> Reference:
         """What the notes hold to cite it."""
-        return Reference.of(self.title, self.authors, self.org, self.abstract)
+        return Reference.of(self.title, self.authors, self.org, self.own_links)
 
     def commentary(self, language: Literal["ko", "en"]) -> str:
         """One language's commentary over the notes; each dated when there are several."""
