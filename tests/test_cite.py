@@ -206,6 +206,33 @@ async def test_the_citation_is_the_same_whichever_days_are_exported(
     assert cited is not None and cited.reference == july.reference
 
 
+# A vault note (one Markdown file per paper): its header link is the paper's own, its
+# commentary cites another paper first.
+VAULT_NOTE = """https://arxiv.org/pdf/2411.05555v2.pdf
+
+*Dense Mixers: Revisiting Token Mixing for
+Efficient Transformers* (Example Lab: Jun Seo, Hana Choi)
+
+> We revisit token mixing.
+
+토큰 믹싱을 밀집 행렬로 바꾼 연구. MLP-Mixer (https://arxiv.org/abs/2105.01601) 와 비교.
+
+#efficiency
+"""
+
+
+async def test_a_vault_notes_header_link_is_the_papers_own(store: Store, tmp_path: Path) -> None:
+    year = tmp_path / "vault" / "2025"
+    year.mkdir(parents=True)
+    (year / "250103 Dense Mixers.md").write_text(VAULT_NOTE, encoding="utf-8")
+    await ingest(store, tmp_path / "vault")
+    [paper] = await ExportService(store).papers(Filters())
+    [entry] = parse_bibtex(bibtex_entry(paper.reference, paper.reference.key_base()))
+    assert entry["ID"] == "seo2024dense" and entry["organization"] == "Example Lab"
+    assert (entry["eprint"], entry["year"], entry["month"]) == ("2411.05555", "2024", "November")
+    assert [n.date for n in paper.notes] == [date(2025, 1, 3)]  # read in 2025, not its year
+
+
 @pytest.mark.parametrize(
     ("name", "group"),
     [
