@@ -3,7 +3,8 @@
 User text never reaches FTS5 syntax as-is: it is reduced to words (letters and
 digits only) and each word is emitted as a quoted string, so quotes, `*`, `NEAR`,
 `-`, parentheses or `column:` in a query are just text. Queries are bounded in
-length and word count so a 10,000-character paste costs no more than a sentence.
+length and word count so a 10,000-character paste costs no more than a sentence:
+every lookup starts with `bounded` (or `bounded_tag`), before any ranking.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
-from bot.core.text import fold, hangul_bigrams, is_hangul_word, squash, words
+from bot.core.text import fold, hangul_bigrams, is_hangul_word, normalise_tag, squash, words
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
+# Tags are picked from autocomplete, whose values Discord caps at 100 characters.
+MAX_TAG_CHARS = 100
 # Shortest squashed query worth a trigram substring probe (the tokenizer's unit).
 MIN_SUBSTRING_CHARS = 3
 # Shortest word worth a typo correction: shorter words have too many neighbours.
@@ -52,6 +55,22 @@ STOP_WORDS = frozenset({
     "their", "this", "to", "via", "vs", "we", "what", "when", "which", "why", "with",
 })  # fmt: skip
 MIN_CONTENT_WORDS = 2
+
+
+def bounded(text: str) -> str:
+    """What of user text a lookup looks at, folded: its first `MAX_QUERY_CHARS` characters,
+    and no more once folded (NFKC turns some characters into up to 18).
+
+    Word-based steps also keep `MAX_QUERY_WORDS` words (`query_words`); ranking and
+    difflib see at most these characters, whatever was pasted.
+    """
+    return fold(text[:MAX_QUERY_CHARS])[:MAX_QUERY_CHARS]
+
+
+def bounded_tag(text: str) -> str:
+    """A typed tag as tags are stored (`normalise_tag`), from its first `MAX_TAG_CHARS`
+    characters: "did you mean" compares it with every tag."""
+    return normalise_tag(text[:MAX_TAG_CHARS])[:MAX_TAG_CHARS]
 
 
 def quote(term: str) -> str:

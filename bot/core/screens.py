@@ -22,6 +22,7 @@ CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 # Every id this feature ever issues starts like this, whatever its version.
 FAMILY_RE = re.compile(r"pd[0-9]*:.*", re.DOTALL)
 MAX_PAGE = 9999
+ROW_ID_MAX = 2**63 - 1  # SQLite's INTEGER: a larger number cannot be a paper's id
 
 _LANGUAGE_CODES: dict[Language, str] = {"ko": "k", "en": "e", "both": "b"}
 _CODE_LANGUAGES: dict[str, Language] = {code: lang for lang, code in _LANGUAGE_CODES.items()}
@@ -85,9 +86,18 @@ class Screen:
         return date.fromisoformat(self.arg)
 
 
+def is_paper_id(text: str) -> bool:
+    """Whether `text` is a number that can be a paper's id: ASCII digits (`isdigit` alone
+    takes `²`, which `int` refuses) within SQLite's INTEGER, which refuses larger ones
+    with an OverflowError."""
+    if not (text.isascii() and text.isdigit()):
+        return False
+    return len(text.lstrip("0")) <= len(str(ROW_ID_MAX)) and int(text) <= ROW_ID_MAX
+
+
 def _valid_arg(kind: Kind, arg: str) -> bool:
     if kind in (Kind.PAPER, Kind.RELATED):
-        return arg.isascii() and arg.isdigit() and len(arg) <= 19
+        return is_paper_id(arg)
     if kind is Kind.DIGEST:
         try:
             date.fromisoformat(arg)

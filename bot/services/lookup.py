@@ -3,7 +3,8 @@
 The store finds candidates cheaply (bounded FTS queries and index walks); this
 service ranks them with `bot.core.query.rank_titles`, so autocomplete, `/paper`
 and the CLI's `paper` command agree on order. User text is made safe here (words
-only, quoted) before it reaches the store.
+only, quoted) before it reaches the store, and bounded first (`bounded`,
+`bounded_tag`): however long the input, each lookup ranks at most 200 characters.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from bot.core.query import (
     TITLE_INDEX_PREFIX,
     Prefix,
     best_correction,
+    bounded,
+    bounded_tag,
     fuzzy_words,
     match_expression,
     phrase_key,
@@ -38,7 +41,6 @@ from bot.core.query import (
 )
 from bot.core.render import LANGUAGES, Language, PaperView
 from bot.core.snippet import snippet
-from bot.core.text import fold, normalise_tag
 from bot.store import PaperSummary, Store, TagCount
 
 MAX_SUGGESTIONS = 25  # Discord's autocomplete limit.
@@ -95,6 +97,7 @@ class LookupService:
 
     async def suggest_titles(self, query: str, limit: int = MAX_SUGGESTIONS) -> list[PaperSummary]:
         """Titles for what the user typed, best first; the newest papers for no text."""
+        query = bounded(query)
         limit = min(limit, MAX_SUGGESTIONS)
         if not query_words(query):
             return await self._store.recent_papers(limit)
@@ -172,6 +175,7 @@ class LookupService:
         lookups. The choice depends only on the query, so every page of one search
         uses the same one.
         """
+        query = bounded(query)
         text = without_stop_words(query)
         exact = match_expression(text, prefix="none")
         if exact is None:
@@ -195,7 +199,7 @@ class LookupService:
 
     async def by_tag(self, tag: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Papers with a tag, newest first; `#VQ`, `vq` and `VQ` are one tag."""
-        name = normalise_tag(tag)
+        name = bounded_tag(tag)
         return await self._store.papers_by_tag(name, limit, offset) if name else []
 
     async def tags(self) -> list[TagCount]:
@@ -226,19 +230,20 @@ class LookupService:
 
     async def find_paper(self, text: str) -> Found:
         """The paper a typed title means, when the best match is convincing; else suggestions."""
+        text = bounded(text)
         suggestions = await self.suggest_titles(text, limit=5)
         if not suggestions:
             return Found(None)
         if len(suggestions) == 1:
             return Found(suggestions[0].id)
-        best, second = (title_score(fold(text), p.title) for p in suggestions[:2])
+        best, second = (title_score(text, p.title) for p in suggestions[:2])
         if best >= CONFIDENT and best - second >= MARGIN:
             return Found(suggestions[0].id)
         return Found(None, tuple(suggestions))
 
     async def tag_page(self, tag: str, page: int, per_page: int) -> tuple[int, list[PaperSummary]]:
         """(papers with the tag, one page of them newest first)."""
-        name = normalise_tag(tag)
+        name = bounded_tag(tag)
         count = await self._store.tag_count(name) if name else 0
         if not count:
             return 0, []
@@ -248,6 +253,7 @@ class LookupService:
         self, query: str, page: int, per_page: int, snippet_max: int
     ) -> tuple[list[Hit], bool]:
         """(one page of full-text hits with snippets, whether another page follows)."""
+        query = bounded(query)
         found = await self.search(query, per_page + 1, page * per_page)
         papers = found[:per_page]
         texts = await self._store.paper_texts([p.id for p in papers])
@@ -290,7 +296,7 @@ class LookupService:
 
     async def random_paper(self, tag: str | None, rng: random.Random) -> int | None:
         """A paper id picked at random (among those with `tag`, if given)."""
-        if tag and (name := normalise_tag(tag)):
+        if tag and (name := bounded_tag(tag)):
             count = await self._store.tag_count(name)
             return await self._store.tag_paper_at(name, rng.randrange(count)) if count else None
         bounds = await self._store.paper_id_range()
@@ -302,7 +308,7 @@ class LookupService:
 
     async def days(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[tuple[date, int]]:
         """Days of notes matching what was typed (`2024-06`, `2024년 6월`), newest first."""
-        low, high = day_range(text)
+        low, high = day_range(bounded(text))
         return await self._store.days(low, high, min(limit, MAX_SUGGESTIONS))
 
     async def nearest_days(self, day: date, limit: int = 3) -> list[date]:
@@ -311,7 +317,7 @@ class LookupService:
 
     async def tag_choices(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[TagCount]:
         """Tags for what was typed: prefix matches, then substring matches, most used first."""
-        wanted = normalise_tag(text)
+        wanted = bounded_tag(text)
         counts = await self._store.tag_counts()
         if not wanted:
             return counts[:limit]
@@ -321,7 +327,7 @@ class LookupService:
 
     async def near_tags(self, text: str, limit: int = 3) -> list[str]:
         """Existing tags closest to one that does not exist (for "did you mean")."""
-        wanted = normalise_tag(text)
+        wanted = bounded_tag(text)
         if not wanted:
             return []
         scored = [
