@@ -591,11 +591,6 @@ def test_lint_treats_notes_like_daily_files() -> None:
     assert bot("lint", str(NOTES / "2023")).stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/store/replace.py deletes a paper when the batch drops its last file, before"
-    " the batch adds the renamed file, so the paper comes back with a new id",
-)
 async def test_a_renamed_note_is_an_edit(store: Store, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     shutil.copytree(NOTES / "2024", notes / "2024")

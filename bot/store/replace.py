@@ -98,7 +98,9 @@ INDEX_VERSION = 1
 # Papers re-derived per step of a reindex: bounds its memory on a million papers.
 REINDEX_BATCH = 2000
 
-# Drop what is derived from the papers in `batch_keys`, and the papers left without entries.
+# Drop what is derived from the papers in `batch_keys`. A paper left without entries
+# stays until `finish`: a later chunk of the batch may bring it back (a note renamed,
+# an entry moved to another file), and it must keep its id, which Discord buttons hold.
 _CLEAR_PAPERS = (
     # Tag counts are kept per batch paper, not recounted: `#llm` alone has 200k papers at 1M.
     "UPDATE tags SET papers = papers - c.n FROM (SELECT tag, count(*) AS n FROM paper_tags"
@@ -108,8 +110,6 @@ _CLEAR_PAPERS = (
     "DELETE FROM title_fts WHERE rowid IN batch_ids",
     "DELETE FROM paper_tags WHERE paper_id IN batch_ids",
     "DELETE FROM paper_links WHERE paper_id IN batch_ids",
-    "DELETE FROM papers WHERE key IN (SELECT key FROM batch_keys) AND NOT EXISTS"
-    " (SELECT 1 FROM appearances a WHERE a.paper_key = papers.key)",
 )
 
 
@@ -188,14 +188,18 @@ class Replacement(Database):
         await self._rebuild_papers(new, new_rows)
 
     async def finish(self) -> None:
-        """Drop tags no paper carries any more, compact the full-text indexes after a
-        batch of several chunks, and tell what the batch changed (`changes`).
+        """Drop the papers and tags the batch left without entries, compact the full-text
+        indexes after a batch of several chunks, and tell what the batch changed (`changes`).
 
         FTS5 starts a new segment for every statement that writes to it, so each chunk
         leaves one, and a query looks every term up in each: 20 chunks (1M entries)
         left 19-20 segments, and merging them into one (~60 s at 1M, 8% of that ingest)
         halved the lookups' median time. One chunk leaves few, and is not compacted.
         """
+        await self._db.execute(
+            "DELETE FROM papers WHERE key IN (SELECT key FROM touched_keys) AND NOT EXISTS"
+            " (SELECT 1 FROM appearances a WHERE a.paper_key = papers.key)"
+        )
         await self._db.execute("DELETE FROM tags WHERE papers <= 0")
         if self._chunks > 1:
             await self._optimize()
