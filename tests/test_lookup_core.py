@@ -32,6 +32,7 @@ from bot.core.pages import (
     tag_index_embed,
 )
 from bot.core.query import best_similarity, rank_titles, similarity, title_score
+from bot.core.render import escape, escape_within
 from bot.core.screens import (
     CUSTOM_ID_MAX,
     FAMILY_RE,
@@ -44,7 +45,7 @@ from bot.core.screens import (
     room_for_arg,
     toggled,
 )
-from bot.core.snippet import escape, escape_within, matches, snippet
+from bot.core.snippet import matches, snippet
 from bot.sandbox.limits import check_message
 
 OWNER = 1_200_000_000_000_000_401

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote_plus, unquote_plus
 
 import pytest
 from hypothesis import given, settings
@@ -22,9 +23,10 @@ from bot.core.render import (
     PaperView,
     compact_messages,
     digest_messages,
+    escape,
     paper_embeds,
     shorten_authors,
-    split_text,
+    split_escaped,
     tag_colour,
     truncate,
 )
@@ -92,14 +94,14 @@ def test_long_commentary_continues_in_next_embed_and_loses_nothing(seeds: Path) 
 
 def test_extremes_render_within_limits() -> None:
     entry = Entry(
-        title="T" * 1000,
-        authors=tuple(f"Author Number{i}" for i in range(300)),
-        org="O" * 300,
-        abstract="A " * 9000,
-        commentary_ko="가" * 20_000,
-        commentary_en="e " * 10_000,
-        tags=tuple(f"tag{i}" for i in range(300)),
-        links=tuple(f"https://example.com/{i}/{'x' * 50}" for i in range(100)),
+        title="T*" * 1000,
+        authors=tuple(f"*Author* <@{i}>" for i in range(300)),
+        org="@everyone " * 30,
+        abstract="[x](https://evil.example) " * 500,
+        commentary_ko="> 가 @here " * 3000,
+        commentary_en="https://example.com/" + "_" * 3000 + " e" * 10_000,
+        tags=tuple(f"tag_{i}" for i in range(300)),
+        links=tuple(f"https://example.com/{i}/{'x' * 50 * (i % 50)}" for i in range(100)),
         line=1,
     )
     extreme = PaperView(entry, DAY, 1, 1, tuple(Earlier(DAY, "E" * 300) for _ in range(20)))
@@ -122,19 +124,90 @@ def test_fifty_papers_pack_into_few_messages(seeds: Path) -> None:
 
 
 def test_mentions_in_notes_are_inert(seeds: Path) -> None:
+    mentions = "@everyone 보세요 <@123> <@&1> @here"
+    entry = replace(seed_entries(seeds)[0], authors=(mentions,), tags=("x",))
+    (message,) = digest_messages(DAY, [view_of(entry, commentary_ko=mentions, abstract=mentions)])
+    payload = message.to_dict()
+    assert payload["allowed_mentions"] == {"parse": []}
+    inert = "@\u200beveryone 보세요 \\<@123> \\<@&1> @\u200bhere"
+    embed = payload["embeds"][0]
+    assert embed["description"] == inert
+    assert [f["value"] for f in embed["fields"][:1]] == [inert]
+
+
+@pytest.mark.parametrize(
+    ("word", "fits"),
+    [("Tokenizer", 2000 // 10), ("가나다", 220 // 3), ("🦙🔥", 170 // 2)],
+)
+def test_a_long_title_searches_arxiv_for_the_words_that_fit(
+    seeds: Path, word: str, fits: int
+) -> None:
+    """Past about 2,000 Latin, 220 Hangul or 170 emoji characters the whole title, percent-
+    encoded, no longer fits an embed's 2,048-character url: whole words are left out."""
+    title = " ".join(f"{word}{n}" for n in range(fits * 2))
+    view = view_of(seed_entries(seeds)[0], title=title, abstract=None)
+    url = paper_embeds(view)[0].url
+    assert url is not None and len(url) <= 2048
+    query = url.removeprefix("https://arxiv.org/search/?query=").removesuffix("&searchtype=title")
+    words = unquote_plus(query).split(" ")
+    assert 0 < len(words) < fits * 2 and words == title.split()[: len(words)]  # whole words
+    longer = url.replace("&", "+" + quote_plus(title.split()[len(words)]) + "&")
+    assert len(longer) > 2048  # as many as fit
+    (message,) = compact_messages(DAY, [view])
+    assert f"]({url})" in (message.embeds[0].description or "")
+    short = view_of(seed_entries(seeds)[0], title=f"{word} paper", abstract=None)
+    assert paper_embeds(short)[0].url == (
+        f"https://arxiv.org/search/?query={quote_plus(word)}+paper&searchtype=title"
+    )
+
+
+def test_urls_too_long_for_a_url_field_are_shown_as_text(seeds: Path) -> None:
+    own = "https://arxiv.org/abs/2406.07550?" + "q" * 2100  # not one Discord takes as a url
+    other = "https://example.com/" + "x" * 1200  # too long for a line of the Links field
+    view = view_of(seed_entries(seeds)[0], abstract=f"See {own}.", links=(own, other))
+    embed = paper_embeds(view)[0]
+    assert embed.url and embed.url.startswith("https://arxiv.org/search/?query=")
+    links = {f.name: f.value for f in embed.fields}["Links"].split("\n")
+    assert links[0].endswith(ELLIPSIS) and links[1:] == [f"{ELLIPSIS} +1"]  # fills the field
+    assert links[0].startswith("https\\://arxiv.org/abs/2406.07550?qqq")  # text, not a link
+    assert_valid(digest_messages(DAY, [view]))
+    one_word = view_of(seed_entries(seeds)[0], title="가" * 300, abstract=None)
+    assert paper_embeds(one_word)[0].url is None  # not even its one word fits
+    (message,) = compact_messages(DAY, [one_word])
+    assert (message.embeds[0].description or "").startswith("1. " + "가" * 149 + ELLIPSIS + " — #")
+
+
+def test_a_title_cannot_make_a_masked_link(seeds: Path) -> None:
     entry = seed_entries(seeds)[0]
-    (message,) = digest_messages(DAY, [view_of(entry, commentary_ko="@everyone 보세요 <@123>")])
-    assert message.to_dict()["allowed_mentions"] == {"parse": []}
+    hostile = [
+        "Evil](https://evil.example) [Title",
+        "[Click](javascript:alert(1))",
+        "**Bold** <@123> `code`",
+    ]
+    views = [
+        view_of(entry, n + 1, 3, title=title, abstract=None) for n, title in enumerate(hostile)
+    ]
+    (message,) = compact_messages(DAY, views)
+    lines = (message.embeds[0].description or "").split("\n")
+    assert lines[0].startswith("1. [Evil\\](https\\://evil.example) \\[Title](https://arxiv.org/")
+    assert lines[1].startswith("2. [\\[Click\\](javascript:alert(1))](https://arxiv.org/search/")
+    assert "%28" in lines[1] and "%29" in lines[1] and "(1))" not in lines[1].split("](")[-1]
+    assert lines[2].startswith("3. [\\*\\*Bold\\*\\* \\<@123> \\`code\\`](https://")
+    titles = [paper_embeds(v)[0].title for v in views]
+    assert titles[0] == "Evil\\](https\\://evil.example) \\[Title"
 
 
 def test_language_choice_and_fallback(seeds: Path) -> None:
     bilingual = next(e for e in seed_entries(seeds) if e.commentary_en)
     ko_only = next(e for e in seed_entries(seeds) if not e.commentary_en)
-    assert paper_embeds(view_of(bilingual), "en")[0].description == bilingual.commentary_en
-    assert paper_embeds(view_of(bilingual), "ko")[0].description == bilingual.commentary_ko
+    # Shown as written: escaped, URLs as `<url>` links.
+    en, ko = escape(bilingual.commentary_en), escape(bilingual.commentary_ko)
+    assert "(<https://arxiv.org/abs/2404.12358>)" in en
+    assert paper_embeds(view_of(bilingual), "en")[0].description == en
+    assert paper_embeds(view_of(bilingual), "ko")[0].description == ko
     both = paper_embeds(view_of(bilingual), "both")[0].description or ""
-    assert bilingual.commentary_ko in both and bilingual.commentary_en in both
-    assert paper_embeds(view_of(ko_only), "en")[0].description == ko_only.commentary_ko
+    assert ko in both and en in both
+    assert paper_embeds(view_of(ko_only), "en")[0].description == escape(ko_only.commentary_ko)
     assert paper_embeds(view_of(ko_only), "ko")[0].fields[0].name == "저자"
 
 
@@ -154,8 +227,8 @@ def test_colour_is_stable_per_primary_tag() -> None:
 def test_helpers() -> None:
     assert truncate("short", 10) == "short"
     assert truncate("a" * 20, 10) == "a" * 9 + ELLIPSIS
-    assert split_text("", 10) == []
-    assert "".join(split_text("x" * 25, 10)) == "x" * 25
+    assert split_escaped("", 10) == []
+    assert "".join(split_escaped("x" * 25, 10)) == "x" * 25
     assert shorten_authors(["A", "B"], None, "en", 100) == "A, B"
     assert shorten_authors([f"N{i}" for i in range(100)], None, "en", 40).endswith("more")
 

@@ -14,9 +14,16 @@ from datetime import date
 from typing import Literal
 
 from bot.core.i18n import t
-from bot.core.render import CONTENT_MAX, DESCRIPTION_MAX, TITLE_MAX, Embed, EmbedField, truncate
+from bot.core.render import (
+    CONTENT_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    Embed,
+    EmbedField,
+    escape_within,
+    truncate,
+)
 from bot.core.screens import Screen, Verb, encode, toggled
-from bot.core.snippet import escape_within
 
 PER_PAGE = 10  # list rows per page (and options in its select menu)
 TAGS_PER_PAGE = 40  # two columns of 20 lines, each line ≤ 48 characters: ≤ 1024 a column
@@ -92,6 +99,12 @@ class Listed:
     snippet: str | None = None
 
 
+def plain_label(text: str, fallback: str) -> str:
+    """Notes text as a select option or autocomplete name: plain text (no markdown renders
+    there), 1–100 characters, `fallback` when nothing visible is left."""
+    return truncate(text, OPTION_MAX) or fallback
+
+
 def count_label(count: int, locale: object) -> str:
     """`1 paper` / `5 papers` in the member's language."""
     return t("lookup.paper", locale) if count == 1 else t("lookup.papers", locale, count=count)
@@ -124,7 +137,8 @@ def list_embed(
     lines = []
     for number, item in enumerate(items[:PER_PAGE], start=first):
         meta = escape_within(_meta(item), META_IN_LIST)
-        line = f"**{number}.** {escape_within(item.title, TITLE_IN_LIST)}\n{meta}"
+        title = escape_within(item.title, TITLE_IN_LIST, links=False)
+        line = f"**{number}.** {title}\n{meta}"
         if item.snippet:
             line += f"\n> {item.snippet}"
         lines.append(line)
@@ -186,7 +200,7 @@ def open_select(items: Sequence[Listed], screen: Screen, viewer: Viewer) -> Sele
         return None
     options = tuple(
         Option(
-            label=truncate(item.title, OPTION_MAX),
+            label=plain_label(item.title, str(item.id)),
             value=str(item.id),
             description=truncate(_meta(item), OPTION_MAX),
         )

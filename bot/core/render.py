@@ -2,8 +2,11 @@
 
 Discord rejects a whole message when one limit is broken, so every size here is
 checked by construction: text is cut visibly with `…`, a commentary too long for
-one embed continues in the next, and embeds are packed into as few messages as
-the per-message limits allow. Adapters turn `Embed.to_dict()` into discord.Embed.
+one embed continues in the next, embeds are packed into as few messages as the
+per-message limits allow, and a URL too long for a url field is left out of it.
+Notes text is shown as written: wherever Discord renders markdown it is escaped
+(`escape`), measured and cut after escaping. Adapters turn `Embed.to_dict()` into
+discord.Embed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,9 +32,34 @@ FIELD_VALUE_MAX = 1024
 EMBEDS_PER_MESSAGE = 10
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
+URL_MAX = 2048  # an embed's `url`
 ELLIPSIS = "…"
 # Below this, a description would be a stub: the commentary moves to a continuation.
 MIN_DESCRIPTION = 200
+# Room for notes text inside lines the bot writes (the rest of each line is its own).
+ORG_MAX = 100
+LINE_MAX = 1000  # one link or earlier paper in a field, leaving room for `… +N`
+COMPACT_TITLE_MAX = 150
+COMPACT_TAGS_MAX = 100
+ARXIV_SEARCH = "https://arxiv.org/search/?query={}&searchtype=title"
+
+# Discord markdown, as notes text could trigger it: http(s) URLs autolink (trailing
+# punctuation left out); emphasis, code, spoilers, masked links and `<…>` mentions,
+# emoji and timestamps render anywhere; quotes, headings and lists at a line's start.
+_URL = r"(?i:https?)://[^\s<>]*[^\s<>.,:;\"')\]]"
+_SCHEME = r"(?P<scheme>(?i:https?)):(?=//)"
+_INLINE = r"(?P<char>[\\*_~`|\[\]<])|(?P<at>@)(?=everyone|here)"
+_LINE_START = r"^(?P<indent>[ \t]*)(?:(?P<mark>[>#-])(?=[>#]*\s)|(?P<number>\d+)\.(?=\s))"
+# Where links render (descriptions, field values, content), a URL becomes `<url>`: one
+# explicit link, its characters untouched and nothing around it drawn into it. What is
+# not one (`https://>`) but Discord could still link gets its scheme's colon escaped.
+_LINKED_RE = re.compile(f"(?P<url>{_URL})|{_SCHEME}|{_INLINE}|{_LINE_START}", re.MULTILINE)
+# Where links must not render (titles, masked-link text, snippets), every scheme's colon
+# is escaped: nothing autolinks, so the markers around the text stay the bot's own.
+_UNLINKED_RE = re.compile(f"{_SCHEME}|{_INLINE}|{_LINE_START}", re.MULTILINE)
+# What would end a masked link's target early or make a url field invalid.
+_URL_UNSAFE_RE = re.compile(r"[\s()<>\\\"'`\x00-\x1f\x7f]")
+_HTTP_RE = re.compile(r"(?i:https?)://[^/\s]")
 
 Language = Literal["ko", "en", "both"]
 LANGUAGES: tuple[Language, ...] = ("ko", "en", "both")
@@ -83,7 +112,11 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def truncate(text: str, limit: int) -> str:
-    """`text` within `limit` characters, cut visibly with `…` at a word boundary if near."""
+    """`text` within `limit` characters, cut visibly with `…` at a word boundary if near.
+
+    For plain text (select options, autocomplete names, footers); `escape_within` is its
+    counterpart for text Discord renders as markdown.
+    """
     text = text.strip()
     if len(text) <= limit:
         return text
@@ -94,25 +127,106 @@ def truncate(text: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def split_text(text: str, first: int, rest: int = DESCRIPTION_MAX) -> list[str]:
-    """Split text into chunks (first ≤ `first`, others ≤ `rest`) at line or word breaks.
+def _escaped(match: re.Match[str]) -> str:
+    kind = match.lastgroup  # the alternative that matched (its last group, for line starts)
+    if kind == "char":
+        return "\\" + match[0]
+    if kind == "url":
+        return f"<{match[0]}>"
+    if kind == "scheme":
+        return match["scheme"] + "\\:"
+    if kind == "at":
+        return "@\u200b"  # `@everyone` and `@here` show as written but mention no one
+    if kind == "number":
+        return f"{match['indent']}{match['number']}\\."
+    return f"{match['indent']}\\{match['mark']}"
 
-    Nothing is lost: joining the chunks gives the text back, bar the break spaces.
+
+def escape(text: str, *, links: bool = True) -> str:
+    """Notes text shown as written where Discord renders markdown: every character that
+    would format, link, quote or mention is escaped. URLs stay links (`<url>`) unless
+    `links` is False, for titles, masked-link text and snippets, where they are text.
+    """
+    return (_LINKED_RE if links else _UNLINKED_RE).sub(_escaped, text)
+
+
+def _fitting(text: str, limit: int, links: bool) -> int:
+    """The length of a longest prefix of `text` whose escaped form fits `limit`.
+
+    One pass adds up what escaping adds before each point. A cut only changes the escape
+    it falls in (and can only shorten the ones before it), so the prefix ends before the
+    first escape that does not fit whole, or inside it (a long URL) when part of it does.
+    """
+    grown = 0  # characters escaping added so far
+    for match in (_LINKED_RE if links else _UNLINKED_RE).finditer(text, 0, limit):
+        start, end = match.span()
+        if start + grown > limit:
+            return limit - grown
+        added = len(_escaped(match)) - (end - start)
+        if end + grown + added > limit:
+            return _fitting_inside(text, start, end, limit, links)
+        grown += added
+    return min(len(text), limit - grown)
+
+
+def _fitting_inside(text: str, low: int, high: int, limit: int, links: bool) -> int:
+    """`_fitting` when the cut falls in the escape `text[low:high]`: a binary search of it,
+    from `low`, which fits."""
+    while low < high - 1:
+        middle = (low + high) // 2
+        if len(escape(text[:middle], links=links)) <= limit:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _cut(text: str, end: int, keep: float) -> int:
+    """`end`, moved back to the last space or line break before it when that keeps at
+    least `keep` of it: a cut between words reads better than one inside a word."""
+    space = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end))
+    return space if space > 0 and space >= end * keep else end
+
+
+def escape_within(text: str, limit: int, *, links: bool = True) -> str:
+    """`escape(text)`, cut visibly with `…` (at a word boundary if near) so that the
+    escaped form fits `limit`: escaping first and cutting after could split an escape."""
+    text = text.strip()
+    if len(text) <= limit and len(escaped := escape(text, links=links)) <= limit:
+        return escaped  # (escaping never shortens text: a longer one is cut unescaped)
+    end = _cut(text, _fitting(text, limit - 1, links), 0.8)
+    return escape(text[:end].rstrip(), links=links) + ELLIPSIS
+
+
+def split_escaped(text: str, first: int, rest: int = DESCRIPTION_MAX) -> list[str]:
+    """Notes text escaped in chunks (the first ≤ `first`, others ≤ `rest`, both ≥ 2) cut at
+    line or word breaks, each escaped on its own: a chunk starts a line wherever it shows.
+
+    Nothing is lost: unescaped and joined, the chunks give the text back, bar the spaces
+    at the breaks.
     """
     chunks: list[str] = []
     text = text.strip()
-    limit = max(1, first)
-    while len(text) > limit:
-        window = text[:limit]
-        cut = max(window.rfind("\n"), window.rfind(" "))
-        if cut < limit // 2:
-            cut = limit
-        chunks.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
+    limit = first
+    while text:
+        end = len(text)
+        if end > limit or len(escape(text)) > limit:  # escaping never shortens text
+            end = _cut(text, max(1, _fitting(text, limit, True)), 0.5)
+        chunks.append(escape(text[:end].rstrip()))
+        text = text[end:].lstrip()
         limit = rest
-    if text:
-        chunks.append(text)
     return chunks
+
+
+def safe_url(url: str, limit: int = URL_MAX) -> str | None:
+    """`url` as a url field or a masked link's `(…)` takes it: characters that would end
+    the link or that Discord refuses are percent-encoded. None when it is not http(s) or
+    is longer than `limit`: Discord rejects the whole message for one such URL.
+    """
+    if not _HTTP_RE.match(url):
+        return None
+    encoded = _URL_UNSAFE_RE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), url)
+    return encoded if len(encoded) <= limit else None
 
 
 def tag_colour(tag: str | None) -> int:
@@ -122,28 +236,49 @@ def tag_colour(tag: str | None) -> int:
     return PALETTE[zlib.crc32(tag.encode("utf-8")) % len(PALETTE)]
 
 
-def arxiv_title_search(title: str) -> str:
-    """An arXiv title search URL: the best link when the notes give none."""
-    return f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"
+def arxiv_title_search(title: str) -> str | None:
+    """An arXiv title search URL, the best link when the notes give none: with as many of
+    the title's whole words as fit in an embed's `url` once percent-encoded (a Hangul
+    syllable takes 9 characters, an emoji 12); None when not even the first word does.
+    """
+    room = URL_MAX - len(ARXIV_SEARCH.format(""))
+    query = quote_plus(title.strip())
+    if len(query) > room:
+        words: list[str] = []
+        used = -1  # the `+` joining the words
+        for word in title.split():
+            used += 1 + len(encoded := quote_plus(word))
+            if used > room:
+                break
+            words.append(encoded)
+        query = "+".join(words)
+    return ARXIV_SEARCH.format(query) if query else None
 
 
 def shorten_authors(authors: Sequence[str], org: str | None, lang: str, limit: int) -> str:
-    """`A, B, C … and 76 more` within `limit` characters, every name whole."""
+    """`A, B, C … and 76 more`, escaped, within `limit` characters; every name shown is
+    whole, except a first one too long to fit alone, which is cut with `…`."""
     label = LABELS[lang]
-    prefix = f"{org}: " if org else ""
-    full = prefix + ", ".join(authors)
+    prefix = f"{escape_within(org, ORG_MAX)}: " if org and org.strip() else ""
+    names = [escape(name.strip()) for name in authors]
+    full = prefix + ", ".join(names)
     if len(full) <= limit:
         return full
+
+    def more(rest: int) -> str:
+        return f" {ELLIPSIS} {label['and']} {rest} {label['more']}" if rest else ""
+
     shown: list[str] = []
-    for count, name in enumerate(authors, start=1):
-        rest = len(authors) - count
-        tail = f" … {label['and']} {rest} {label['more']}" if rest else ""
-        candidate = prefix + ", ".join([*shown, name]) + tail
-        if len(candidate) > limit:
+    size = len(prefix)
+    for count, name in enumerate(names, start=1):
+        grown = size + (2 if shown else 0) + len(name)
+        if grown + len(more(len(names) - count)) > limit:
             break
         shown.append(name)
-    rest = len(authors) - len(shown)
-    return prefix + ", ".join(shown) + f" … {label['and']} {rest} {label['more']}"
+        size = grown
+    if not shown:
+        shown = [escape_within(authors[0], limit - size - len(more(len(names) - 1)))]
+    return prefix + ", ".join(shown) + more(len(names) - len(shown))
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,23 +392,38 @@ def commentary(view: PaperView, language: Language) -> str:
     return "\n\n".join(part for part in (ko, en) if part)
 
 
-def paper_url(view: PaperView) -> str:
-    """The paper's own arXiv link when the abstract gives one, else an arXiv title search."""
+def paper_url(view: PaperView) -> str | None:
+    """The paper's own arXiv link when the abstract gives one, else an arXiv title search;
+    None when neither fits in an embed's `url` (the title is then plain text)."""
     own = [url for url in extract_urls(view.entry.abstract or "") if url.startswith(ARXIV_ABS)]
-    return own[0] if own else arxiv_title_search(view.entry.title)
+    return next(filter(None, map(safe_url, own)), None) or arxiv_title_search(view.entry.title)
 
 
-def _link_lines(links: Sequence[str], limit: int) -> str:
-    """Whole links, one per line; any that do not fit are counted, visibly."""
-    lines: list[str] = []
-    for index, link in enumerate(links):
-        more = len(links) - index - 1
-        tail = f"\n{ELLIPSIS} +{more}" if more else ""
-        if len("\n".join([*lines, link])) + len(tail) > limit:
-            lines.append(f"{ELLIPSIS} +{len(links) - index}")
+def _lines_within(lines: Sequence[str], limit: int) -> str:
+    """Whole lines (each ≤ `LINE_MAX`); any that do not fit are counted, visibly: `… +3`."""
+    shown: list[str] = []
+    size = -1  # no line break before the first line
+    for index, line in enumerate(lines):
+        more = len(lines) - index - 1
+        tail = len(f"\n{ELLIPSIS} +{more}") if more else 0
+        if size + 1 + len(line) + tail > limit:
+            shown.append(f"{ELLIPSIS} +{len(lines) - index}")
             break
-        lines.append(link)
-    return "\n".join(lines)
+        shown.append(line)
+        size += 1 + len(line)
+    return "\n".join(shown)
+
+
+def _link_line(url: str) -> str:
+    """A cited link as a line of the Links field: a link, or cut text when too long."""
+    line = escape(url)
+    return line if len(line) <= LINE_MAX else escape_within(url, LINE_MAX, links=False)
+
+
+def _earlier_line(paper: Earlier) -> str:
+    """`2024-06-12 · Title`: one line, whatever spaces the title holds."""
+    title = escape_within(" ".join(paper.title.split()), TITLE_MAX, links=False)
+    return f"{paper.date.isoformat()} · {title}"
 
 
 def paper_embeds(view: PaperView, language: Language = "both") -> list[Embed]:
@@ -292,24 +442,24 @@ def paper_embeds(view: PaperView, language: Language = "both") -> list[Embed]:
             )
         )
     if e.tags:
-        fields.append(
-            EmbedField(label["tags"], truncate(" ".join(f"#{t}" for t in e.tags), 1024), True)
-        )
+        tags = " ".join(f"#{t}" for t in e.tags)
+        fields.append(EmbedField(label["tags"], escape_within(tags, FIELD_VALUE_MAX), True))
     if e.abstract:
-        fields.append(EmbedField(label["abstract"], truncate(e.abstract, FIELD_VALUE_MAX)))
+        fields.append(EmbedField(label["abstract"], escape_within(e.abstract, FIELD_VALUE_MAX)))
     if e.links:
-        fields.append(EmbedField(label["links"], _link_lines(e.links, FIELD_VALUE_MAX)))
+        links = [_link_line(url) for url in e.links]
+        fields.append(EmbedField(label["links"], _lines_within(links, FIELD_VALUE_MAX)))
     if view.earlier:
-        lines = [f"{e.date.isoformat()} · {e.title}" for e in view.earlier]
-        fields.append(EmbedField(label["earlier"], truncate("\n".join(lines), FIELD_VALUE_MAX)))
+        lines = [_earlier_line(paper) for paper in view.earlier]
+        fields.append(EmbedField(label["earlier"], _lines_within(lines, FIELD_VALUE_MAX)))
     # Discord rejects an empty field value, and notes can hold whitespace-only text.
     fields = [f for f in fields if f.value.strip()]
-    title = truncate(e.title, TITLE_MAX)
+    title = escape_within(e.title, TITLE_MAX, links=False)
     used = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - used)
     text = commentary(view, language)
     # With little room left beside long fields, the commentary starts in the next embed.
-    chunks = split_text(text, budget if budget >= MIN_DESCRIPTION else DESCRIPTION_MAX)
+    chunks = split_escaped(text, budget if budget >= MIN_DESCRIPTION else DESCRIPTION_MAX)
     lead = chunks.pop(0) if chunks and budget >= MIN_DESCRIPTION else None
     main = Embed(
         title=title,
@@ -372,8 +522,8 @@ def digest_header(
     noun = label["paper"] if papers == 1 else label["papers"]
     when = f"{day.year}년 {day.month}월 {day.day}일" if language == "ko" else day.isoformat()
     head = f"📚 **{when}** · {papers} {noun}" + (f" · ⏰ {label['late']}" if late else "")
-    tag_line = " ".join(f"#{t}" for t in tags)
-    return truncate(f"{head}\n{tag_line}" if tag_line else head, CONTENT_MAX)
+    tag_line = escape_within(" ".join(f"#{t}" for t in tags), CONTENT_MAX - len(head) - 1)
+    return f"{head}\n{tag_line}" if tag_line else head
 
 
 def digest_messages(
@@ -395,13 +545,31 @@ def compact_messages(
     """The `compact` style's lead: one line per paper (full embeds go in a thread)."""
     tags = list(dict.fromkeys(tag for v in views for tag in v.entry.tags))
     header = digest_header(day, len(views), tags, language, late)
-    lines = [
-        f"{v.position}. [{truncate(v.entry.title, 150)}]({paper_url(v)})"
-        + (f" — {' '.join('#' + t for t in v.entry.tags[:3])}" if v.entry.tags else "")
-        for v in views
-    ]
-    chunks = split_text("\n".join(lines), DESCRIPTION_MAX)
+    chunks = _line_chunks([compact_line(v) for v in views], DESCRIPTION_MAX)
     return pack([[Embed(description=c, colour=DEFAULT_COLOUR)] for c in chunks], content=header)
+
+
+def compact_line(view: PaperView) -> str:
+    """`3. [Title](url) — #tag #tag`: the title a masked link whose text cannot close the
+    bracket or hold a link, and whose target cannot end early; under 2,400 characters."""
+    title = escape_within(view.entry.title, COMPACT_TITLE_MAX, links=False)
+    url = paper_url(view)
+    line = f"{view.position}. " + (f"[{title}]({url})" if url and title else title)
+    tags = " ".join(f"#{t}" for t in view.entry.tags[:3])
+    return f"{line} — {escape_within(tags, COMPACT_TAGS_MAX)}" if tags else line
+
+
+def _line_chunks(lines: Sequence[str], limit: int) -> list[str]:
+    """Whole lines (each ≤ `limit`) joined into as few chunks of ≤ `limit` as they fill."""
+    chunks: list[list[str]] = []
+    size = limit  # no chunk open yet
+    for line in lines:
+        if size + 1 + len(line) > limit:
+            chunks.append([])
+            size = -1
+        chunks[-1].append(line)
+        size += 1 + len(line)
+    return ["\n".join(chunk) for chunk in chunks]
 
 
 def payload_hash(message: Message) -> str:

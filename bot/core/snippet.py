@@ -1,9 +1,11 @@
 """Search-hit snippets: a short window of the notes around the first match, matches in bold.
 
-Pure. Notes text is escaped for Discord markdown (a `*` or `_` in an abstract must
-not start italics, a `>` must not quote, a link must not render), and matching
-follows the index: a Latin query word matches words it begins (`token` → `Tokens`),
-a Hangul one matches anywhere inside a word, particles attached (`코드북` → `코드북을`).
+Pure. Notes text is escaped for Discord markdown with links left as text
+(`bot.core.render.escape`): a `*` or `_` in an abstract must not start italics, a `>`
+must not quote, a URL must not link (it would draw the bold markers into itself), so
+the only markup is the bot's own `**`. Matching follows the index: a Latin query word
+matches words it begins (`token` → `Tokens`), a Hangul one matches anywhere inside a
+word, particles attached (`코드북` → `코드북을`).
 """
 
 from __future__ import annotations
@@ -12,42 +14,18 @@ import re
 from collections.abc import Sequence
 
 from bot.core.query import query_words
+from bot.core.render import ELLIPSIS, escape
 from bot.core.text import fold, is_hangul_word, nfc
 
-ELLIPSIS = "…"
-# Discord markdown: emphasis, code and spoilers anywhere; masked links and mention-like
-# `<…>`; quotes, headings and list items at the start of a line.
-_MARKDOWN_RE = re.compile(r"([\\*_~`|\[\]<])|^(\s*)([>#-])(?=[>#]*\s)", re.MULTILINE)
 _HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
 # The same word runs as `bot.core.text.words`, found in the original (unfolded) text.
 _TOKEN_RE = re.compile(f"[{_HANGUL}]+|[^\\W{_HANGUL}_]+")
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _escaped(match: re.Match[str]) -> str:
-    if match[1] is not None:
-        return "\\" + match[1]
-    return f"{match[2]}\\{match[3]}"
-
-
-def escape(text: str) -> str:
-    """Notes text shown as written in Discord: markdown characters backslash-escaped."""
-    return _MARKDOWN_RE.sub(_escaped, text)
-
-
-def escape_within(text: str, limit: int) -> str:
-    """`escape(text)`, cut visibly with `…` so that the escaped form fits `limit`."""
-    text = text.strip()
-    if len(escape(text)) <= limit:
-        return escape(text)
-    low, high = 0, len(text)  # the longest prefix whose escaped form leaves room for `…`
-    while low < high:
-        mid = (low + high + 1) // 2
-        if len(escape(text[:mid].rstrip())) < limit:
-            low = mid
-        else:
-            high = mid - 1
-    return escape(text[:low].rstrip()) + ELLIPSIS
+def _text(text: str) -> str:
+    """Snippet text: escaped, URLs included, so that the bold markers stay the bot's own."""
+    return escape(text, links=False)
 
 
 def matches(text: str, query: str) -> list[tuple[int, int]]:
@@ -97,9 +75,9 @@ def _render(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -
         s, e = max(span_start, start), min(span_end, end)
         if s >= e:
             continue
-        out += [escape(text[cursor:s]), "**", escape(text[s:e]), "**"]
+        out += [_text(text[cursor:s]), "**", _text(text[s:e]), "**"]
         cursor = e
-    out.append(escape(text[cursor:end]))
+    out.append(_text(text[cursor:end]))
     if end < len(text):
         out.append(ELLIPSIS)
     return "".join(out)

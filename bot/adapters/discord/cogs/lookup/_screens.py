@@ -43,13 +43,14 @@ from bot.core.render import (
     DEFAULT_COLOUR,
     Language,
     digest_messages,
+    escape,
+    escape_within,
     pack,
     paper_embeds,
     tag_colour,
     truncate,
 )
 from bot.core.screens import Kind, Screen, Verb, encode, room_for_arg
-from bot.core.snippet import escape_within
 from bot.core.text import normalise_tag
 from bot.core.text import words as all_words
 from bot.services.digest import DigestComposer
@@ -120,11 +121,12 @@ class Screens:
         found = await self.lookup.find_paper(value)
         if found.paper_id is not None:
             return Screen(Kind.PAPER, str(found.paper_id), 0, language)
+        quoted = escape_within(value, 80, links=False)
         if not found.suggestions:
-            raise UserFacingError(t("lookup.no_paper", locale, query=escape_within(value, 80)))
+            raise UserFacingError(t("lookup.no_paper", locale, query=quoted))
         items = [listed(p) for p in found.suggestions]
         first = Screen(Kind.PAPER, str(items[0].id), 0, language)
-        heading = t("lookup.did_you_mean", locale, query=truncate(value, 80))
+        heading = t("lookup.did_you_mean", locale, query=quoted)
         return Page(
             embeds=(list_embed(heading, items, 1, "", DEFAULT_COLOUR),),
             rows=rows_of(open_select(items, first, viewer)),
@@ -141,7 +143,8 @@ class Screens:
         """/digest's screen for a typed day; unknown days name the nearest ones."""
         day = parse_day(text)
         if day is None:
-            raise UserFacingError(t("lookup.bad_day", locale, value=escape_within(text, 40)))
+            value = escape_within(text, 40, links=False)
+            raise UserFacingError(t("lookup.bad_day", locale, value=value))
         if not await self.lookup.days(day.isoformat(), 1):
             near = await self.lookup.nearest_days(day)
             if not near:
@@ -154,7 +157,8 @@ class Screens:
         """/tag's screen; an unknown tag suggests the closest ones."""
         tag = normalise_tag(text)
         if not tag or not tag.isprintable():
-            raise UserFacingError(t("lookup.no_tag", locale, tag=escape_within(text, 40)))
+            shown = escape_within(text, 40, links=False)
+            raise UserFacingError(t("lookup.no_tag", locale, tag=shown))
         count, _ = await self.lookup.tag_page(tag, 0, 1)
         if not count:
             raise UserFacingError(await self._no_tag(tag, locale))
@@ -162,10 +166,11 @@ class Screens:
 
     async def _no_tag(self, tag: str, locale: object) -> str:
         near = await self.lookup.near_tags(tag)
-        shown = escape_within(tag, 40)
+        shown = escape_within(tag, 40, links=False)
         if not near:
             return t("lookup.no_tag", locale, tag=shown)
-        return t("lookup.no_tag_near", locale, tag=shown, tags=", ".join(f"#{n}" for n in near))
+        tags = ", ".join(escape_within(f"#{n}", 40, links=False) for n in near)
+        return t("lookup.no_tag_near", locale, tag=shown, tags=tags)
 
     # ---- screens ------------------------------------------------------------------------
 
@@ -210,7 +215,8 @@ class Screens:
             raise UserFacingError(t("lookup.gone", locale))
         pages = ceil(count / PER_PAGE)
         items = [listed(p) for p in papers]
-        heading = t("lookup.tag_title", locale, tag=screen.arg, papers=count_label(count, locale))
+        tag = escape_within(screen.arg, 100, links=False)
+        heading = t("lookup.tag_title", locale, tag=tag, papers=count_label(count, locale))
         embed = list_embed(
             heading,
             items,
@@ -228,10 +234,10 @@ class Screens:
         hits, more = await self.lookup.search_page(screen.arg, screen.page, PER_PAGE, SNIPPET_MAX)
         if not hits:
             key = "lookup.no_hits" if screen.page == 0 else "lookup.gone"
-            raise UserFacingError(t(key, locale, query=escape_within(screen.arg, 80)))
+            raise UserFacingError(t(key, locale, query=escape_within(screen.arg, 80, links=False)))
         items = [listed(hit.paper, hit.snippet) for hit in hits]
         embed = list_embed(
-            t("lookup.search_title", locale, query=screen.arg),
+            t("lookup.search_title", locale, query=escape(screen.arg, links=False)),
             items,
             screen.page * PER_PAGE + 1,
             page_label(screen.page, None, locale),
@@ -279,12 +285,10 @@ class Screens:
         me = await self.lookup.summary(screen.paper_id)
         if me is None:
             raise UserFacingError(t("lookup.gone", locale))
-        title = truncate(me.title, 150)
+        title = escape_within(me.title, 150, links=False)
         papers = await self.lookup.related(screen.paper_id, PER_PAGE)
         if not papers:
-            raise UserFacingError(
-                t("lookup.no_related", locale, title=escape_within(me.title, 150))
-            )
+            raise UserFacingError(t("lookup.no_related", locale, title=title))
         items = [listed(p) for p in papers]
         colour = tag_colour(me.tags[0] if me.tags else None)
         embed = list_embed(t("lookup.related_title", locale, title=title), items, 1, "", colour)
