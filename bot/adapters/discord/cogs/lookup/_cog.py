@@ -22,9 +22,10 @@ from bot.adapters.discord.cogs.lookup._components import COG_NAME, ScreenButton,
 from bot.adapters.discord.cogs.lookup._reply import How, respond, say
 from bot.adapters.discord.cogs.lookup._screens import PAPER_ID_PREFIX, Screens, search_words
 from bot.core.i18n import t
-from bot.core.pages import OPTION_MAX, Page, Viewer, choice_label
-from bot.core.render import Language, truncate
-from bot.core.screens import BadCustomId, Kind, Screen, Verb, decode
+from bot.core.pages import OPTION_MAX, Page, Viewer, choice_label, plain_label
+from bot.core.query import MAX_QUERY_CHARS, MAX_TAG_CHARS
+from bot.core.render import Language
+from bot.core.screens import BadCustomId, Kind, Screen, Verb, decode, is_paper_id
 from bot.services.digest import DigestComposer
 from bot.services.lookup import MAX_SUGGESTIONS, LookupService
 
@@ -37,6 +38,13 @@ First = Callable[[Viewer, Language], Awaitable[Screen | Page]]
 
 # Lookups make sense anywhere the bot is: servers, DMs with it, group DMs.
 everywhere = app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+
+# What each option can hold (Discord refuses longer input itself): titles and searches
+# as much as a lookup reads (`bounded`), tags as long as autocomplete can offer them,
+# days as long as any way of writing one (`2024년 12월 17일`).
+Query = app_commands.Range[str, None, MAX_QUERY_CHARS]
+Tag = app_commands.Range[str, None, MAX_TAG_CHARS]
+Day = app_commands.Range[str, None, 40]
 
 
 async def _choices(what: str, make: Callable[[], Awaitable[Choices]]) -> Choices:
@@ -89,7 +97,7 @@ class Lookup(commands.Cog, name=COG_NAME):
         papers = await self.lookup.suggest_titles(current)
         return [
             app_commands.Choice(
-                name=truncate(p.title, OPTION_MAX), value=f"{PAPER_ID_PREFIX}{p.id}"
+                name=plain_label(p.title, str(p.id)), value=f"{PAPER_ID_PREFIX}{p.id}"
             )
             for p in papers
         ]
@@ -107,7 +115,7 @@ class Lookup(commands.Cog, name=COG_NAME):
     @app_commands.command(name="paper", description="Show a paper from the notes")
     @app_commands.describe(title="Start typing a title and pick it from the list")
     @everywhere
-    async def paper(self, interaction: Interaction, title: str) -> None:
+    async def paper(self, interaction: Interaction, title: Query) -> None:
         await self._show(
             interaction, lambda viewer, lang: self.screens.paper_screen(title, lang, viewer)
         )
@@ -119,7 +127,7 @@ class Lookup(commands.Cog, name=COG_NAME):
     @app_commands.command(name="tag", description="Papers with a tag, newest first")
     @app_commands.describe(name="A tag, e.g. vq or #vision-language")
     @everywhere
-    async def tag(self, interaction: Interaction, name: str) -> None:
+    async def tag(self, interaction: Interaction, name: Tag) -> None:
         await self._show(
             interaction, lambda viewer, lang: self.screens.tag_screen(name, lang, viewer.locale)
         )
@@ -139,7 +147,7 @@ class Lookup(commands.Cog, name=COG_NAME):
     @app_commands.command(name="search", description="Search titles, authors, abstracts and notes")
     @app_commands.describe(query="Words to look for, in English or Korean")
     @everywhere
-    async def search(self, interaction: Interaction, query: str) -> None:
+    async def search(self, interaction: Interaction, query: Query) -> None:
         async def first(viewer: Viewer, language: Language) -> Page:
             words, cut = search_words(query, viewer)
             page = await self.screens.render(Screen(Kind.SEARCH, words, 0, language), viewer)
@@ -153,7 +161,7 @@ class Lookup(commands.Cog, name=COG_NAME):
     @app_commands.command(name="digest", description="A day's digest, just for you")
     @app_commands.describe(date="A day of notes, e.g. 2024-06-12")
     @everywhere
-    async def digest(self, interaction: Interaction, date: str) -> None:
+    async def digest(self, interaction: Interaction, date: Day) -> None:
         await self._show(
             interaction, lambda viewer, lang: self.screens.digest_screen(date, lang, viewer.locale)
         )
@@ -175,7 +183,7 @@ class Lookup(commands.Cog, name=COG_NAME):
     @app_commands.command(name="random", description="A paper picked at random")
     @app_commands.describe(tag="Only papers with this tag")
     @everywhere
-    async def random(self, interaction: Interaction, tag: str | None = None) -> None:
+    async def random(self, interaction: Interaction, tag: Tag | None = None) -> None:
         async def first(viewer: Viewer, language: Language) -> Screen:
             if tag is None:
                 return Screen(Kind.RANDOM, "", 0, language)
@@ -191,7 +199,7 @@ class Lookup(commands.Cog, name=COG_NAME):
     @app_commands.command(name="related", description="Papers sharing tags or links with one")
     @app_commands.describe(title="Start typing a title and pick it from the list")
     @everywhere
-    async def related(self, interaction: Interaction, title: str) -> None:
+    async def related(self, interaction: Interaction, title: Query) -> None:
         await self._show(
             interaction, lambda viewer, lang: self.screens.related_screen(title, lang, viewer)
         )
@@ -222,7 +230,7 @@ class Lookup(commands.Cog, name=COG_NAME):
             locale = interaction.guild_locale or interaction.locale
             viewer = Viewer(interaction.user.id, locale, shared_by=interaction.user.mention)
         elif verb is Verb.OPEN:
-            if not values or not values[0].isdigit():
+            if not values or not is_paper_id(values[0]):
                 await say(interaction, t("lookup.gone", interaction.locale))
                 return
             screen = Screen(Kind.PAPER, values[0], 0, screen.language)

@@ -38,7 +38,7 @@ from bot.core.pages import (
     rows_of,
     tag_index_embed,
 )
-from bot.core.query import query_words
+from bot.core.query import MAX_QUERY_CHARS, bounded, bounded_tag, query_words
 from bot.core.render import (
     DEFAULT_COLOUR,
     Language,
@@ -50,8 +50,7 @@ from bot.core.render import (
     tag_colour,
     truncate,
 )
-from bot.core.screens import Kind, Screen, Verb, encode, room_for_arg
-from bot.core.text import normalise_tag
+from bot.core.screens import Kind, Screen, Verb, encode, is_paper_id, room_for_arg
 from bot.core.text import words as all_words
 from bot.services.digest import DigestComposer
 from bot.services.lookup import LookupService
@@ -76,7 +75,8 @@ def search_words(query: str, viewer: Viewer) -> tuple[str, bool]:
         if len(" ".join([*kept, word])) > room:
             break
         kept.append(word)
-    return " ".join(kept or [words[0][:room]]), len(kept) < len(set(all_words(query)))
+    dropped = len(query) > MAX_QUERY_CHARS or len(kept) < len(set(all_words(bounded(query))))
+    return " ".join(kept or [words[0][:room]]), dropped
 
 
 class Screens:
@@ -113,9 +113,12 @@ class Screens:
     async def paper_screen(self, text: str, language: Language, viewer: Viewer) -> Screen | Page:
         """/paper's answer to typed text: the paper's screen, or a "did you mean" page."""
         value = text.strip()
-        if value.startswith(PAPER_ID_PREFIX) and value[len(PAPER_ID_PREFIX) :].isdigit():
-            return Screen(Kind.PAPER, value[len(PAPER_ID_PREFIX) :], 0, language)
         locale = viewer.locale
+        if value.startswith(PAPER_ID_PREFIX) and (arg := value[len(PAPER_ID_PREFIX) :]).isdigit():
+            # An autocomplete value; a number no paper can have is one that does not exist.
+            if not is_paper_id(arg):
+                raise UserFacingError(t("lookup.gone", locale))
+            return Screen(Kind.PAPER, arg, 0, language)
         if not query_words(value):
             raise UserFacingError(t("lookup.no_words", locale))
         found = await self.lookup.find_paper(value)
@@ -141,7 +144,7 @@ class Screens:
 
     async def digest_screen(self, text: str, language: Language, locale: object) -> Screen:
         """/digest's screen for a typed day; unknown days name the nearest ones."""
-        day = parse_day(text)
+        day = parse_day(bounded(text))
         if day is None:
             value = escape_within(text, 40, links=False)
             raise UserFacingError(t("lookup.bad_day", locale, value=value))
@@ -155,7 +158,7 @@ class Screens:
 
     async def tag_screen(self, text: str, language: Language, locale: object) -> Screen:
         """/tag's screen; an unknown tag suggests the closest ones."""
-        tag = normalise_tag(text)
+        tag = bounded_tag(text)
         if not tag or not tag.isprintable():
             shown = escape_within(text, 40, links=False)
             raise UserFacingError(t("lookup.no_tag", locale, tag=shown))
