@@ -25,6 +25,7 @@ from bot.core.render import (
     digest_messages,
     escape,
     paper_embeds,
+    safe_url,
     shorten_authors,
     split_escaped,
     tag_colour,
@@ -175,6 +176,18 @@ def test_urls_too_long_for_a_url_field_are_shown_as_text(seeds: Path) -> None:
     assert paper_embeds(one_word)[0].url is None  # not even its one word fits
     (message,) = compact_messages(DAY, [one_word])
     assert (message.embeds[0].description or "").startswith("1. " + "가" * 149 + ELLIPSIS + " — #")
+
+
+def test_safe_urls_cannot_end_a_masked_link_or_break_a_url_field() -> None:
+    assert safe_url("https://a.io/x y(1)<2>\\\"'`\n") == (
+        "https://a.io/x%20y%281%29%3C2%3E%5C%22%27%60%0A"
+    )
+    assert safe_url("HTTP://a.io/ü") == "HTTP://a.io/ü"
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("https://") is None
+    assert safe_url("https://a.io/" + "x" * 2035) is not None
+    assert safe_url("https://a.io/" + "x" * 2036) is None  # 2,049 characters
+    assert safe_url("https://a.io/" + ")" * 700) is None  # 2,113 once encoded
 
 
 def test_a_title_cannot_make_a_masked_link(seeds: Path) -> None:
