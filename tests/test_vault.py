@@ -603,3 +603,30 @@ async def test_a_renamed_note_is_an_edit(store: Store, tmp_path: Path) -> None:
     assert report.files_changed == ("2024/241120 Dense Token Mixers.md",)
     assert (report.changes.added, report.changes.updated, report.changes.removed) == (0, 1, 0)
     assert await titled(store, title) == before  # the same paper: its buttons keep working
+
+
+async def test_a_wiki_link_relates_the_two_papers(store: Store, tmp_path: Path) -> None:
+    """`[[241120 B]]` makes B "earlier in your notes" for A, with no tag or URL shared."""
+    notes = tmp_path / "notes"
+    (notes / "2024").mkdir(parents=True)
+    (notes / "2024/241120 Base Paper.md").write_text(
+        "https://a.io/base\n\n*Base Paper* (Ann Lee)\n\n#alpha\n", encoding="utf-8"
+    )
+    (notes / "2024/241121 Unrelated.md").write_text(
+        "https://a.io/other\n\n*Unrelated* (Bo Kim)\n\n#beta\n", encoding="utf-8"
+    )
+    (notes / "2024/241201 Follow Up.md").write_text(
+        "https://a.io/follow\n\n*Follow Up* (Cy Park)\n\n[[241120 Base Paper|그 논문]]의 후속.\n"
+        "\n#gamma\n",
+        encoding="utf-8",
+    )
+    await ingest(store, notes)
+    follow = await titled(store, "Follow Up")
+    assert await store.earlier_papers(follow, date(2024, 12, 1)) == [
+        (date(2024, 11, 20), "Base Paper")
+    ]
+    (follow_up,) = await store.paper_appearances(follow)
+    assert follow_up.entry.links == ("https://a.io/follow", note_link("241120 Base Paper"))
+    base = await titled(store, "Base Paper")
+    (base_note,) = await store.paper_appearances(base)
+    assert base_note.entry.links == ("https://a.io/base",)  # its own note link is not shown

@@ -106,6 +106,16 @@ def note_link(name: str) -> str:
     return NOTE_LINK + quote(nfc(name), safe="")
 
 
+def own_note_link(source: str) -> str | None:
+    """The `note_link` of the vault note at `source` (a dated name); None for other files."""
+    name = note_name(source)
+    return (
+        note_link(nfc(source.rpartition("/")[2]).rpartition(".")[0])
+        if name and name.dated
+        else None
+    )
+
+
 def parse_note(lines: list[str], name: NoteName, report: _Report) -> ParseResult:
     """The papers of one vault note, from its lines (as `notes.split_lines` gives them)
     and what its file name says (a date, or a `date:` in its front matter)."""

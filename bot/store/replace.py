@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.core.notes import Entry, ParseResult, Problem
 from bot.core.papers import Appearance, PaperRecord, index_entry, merge
+from bot.core.vault import own_note_link
 from bot.store.base import Database
 
 
@@ -319,6 +320,18 @@ class Replacement(Database):
             await self._rows("SELECT key, id FROM papers WHERE key IN (SELECT key FROM batch_keys)")
         )
         await self._insert_derived([(ids[r.key], r) for r in records])
+        # A paper noted in a vault note is also found under the note's own link, which
+        # other notes' `[[links]]` to it carry: "earlier in your notes" relates them. It
+        # is indexed only, never shown (the note's readers know where they are).
+        await self._db.executemany(
+            "INSERT OR IGNORE INTO paper_links (url, paper_id) VALUES (?, ?)",
+            [
+                (link, ids[key])
+                for key, items in grouped.items()
+                for a in items
+                if (link := own_note_link(a.source))
+            ],
+        )
         await self._db.execute(
             "INSERT INTO tags (tag, papers) SELECT tag, count(*) FROM paper_tags"
             " WHERE paper_id IN batch_ids GROUP BY tag"
