@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: $(STAMP)
 ## Benchmarks (not part of `make test`): ingest and lookups at 36k and 1M papers.
 bench: $(STAMP)
 	$(PY) -m bench
+
+## The notes parser on many more damaged files than `make test` tries (minutes).
+fuzz: $(STAMP)
+	$(PY) -m bench.fuzz_notes --examples 20000
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .pytest_cache .ruff_cache
