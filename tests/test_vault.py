@@ -570,13 +570,22 @@ async def test_a_folder_with_both_shapes(store: Store) -> None:
     # whose one paper, Tiny Mixers, is also a note.
     assert report.changes.added == 19
     tiny = await titled(store, "Tiny Mixers: Sparse Token Mixing for Small Language Models")
-    appearances = await store.paper_appearances(tiny)
-    assert {a.source for a in appearances} == {
-        "arXiv/2025/250107 Tiny Mixers.md",
-        "daily/2025-01-08.md",
-    }
     dense = await titled(store, "Dense Mixers: Revisiting Token Mixing for Efficient Transformers")
     assert dense != tiny
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the store keeps both appearances (the note's on 2025-01-07, the daily file's on"
+    " 2025-01-08): folding them needs an appearances column (see the vault report)",
+)
+async def test_a_paper_in_both_shapes_within_a_week_is_one_appearance(store: Store) -> None:
+    await ingest(store, FIXTURES)
+    tiny = await titled(store, "Tiny Mixers: Sparse Token Mixing for Small Language Models")
+    assert [(a.source, a.date) for a in await store.paper_appearances(tiny)] == [
+        ("daily/2025-01-08.md", date(2025, 1, 8))  # dated by the daily file
+    ]
+    assert not [e for e in await store.day_entries(date(2025, 1, 7)) if e.paper_id == tiny]
 
 
 def test_lint_treats_notes_like_daily_files() -> None:
