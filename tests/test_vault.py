@@ -364,7 +364,7 @@ def test_authors_never_closed_and_stray_words_after_tags() -> None:
     text = "https://a.io/p\n\nA Title (Ann Lee, Bo Kim,\nCy Park\n\n설명.\n\n#a #b x\n"
     result = parse_notes(text.encode(), "240101 P.md")
     assert problems(result) == [
-        (3, "the authors' parenthesis is never closed: add ')'"),
+        (3, "the list of authors is never closed: add ')'"),
         (8, "stray 'x' after the tags: delete it"),
     ]
     entry = result.days[0].entries[0]

@@ -591,7 +591,7 @@ class _Note:
         opening = _authors_at(joined)
         authors = joined[opening:] if opening > 0 else ""
         if authors and not authors.endswith(")"):
-            self.report.add(at + 1, "the authors' parenthesis is never closed: add ')'")
+            self.report.add(at + 1, "the list of authors is never closed: add ')'")
             authors += ")"
         if italic:  # the title ends at the last `*` before the authors (`$Q^*$` is inside)
             closing = joined.rfind(italic, len(italic), opening if authors else len(joined))
