@@ -6,7 +6,9 @@ Missing Korean falls back to English rather than showing a key.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 MESSAGES: dict[str, dict[str, str]] = {
     "cite.button": {"en": "Cite", "ko": "인용"},
@@ -159,6 +161,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "중단됨: {error}. 권한을 고친 뒤 /digest-admin resume 을 실행해 주세요.",
     },
     "status.alerts": {"en": "Alert channel", "ko": "알림 채널"},
+    "status.paused": {"en": "paused", "ko": "멈춤"},
+    # ---- the choices of /digest-admin language, style and start (names, not values) ----
+    "language.ko": {"en": "Korean", "ko": "한국어"},
+    "language.en": {"en": "English", "ko": "영어"},
+    "language.both": {"en": "Korean and English", "ko": "한국어와 영어"},
+    "style.full": {"en": "Full: an embed per paper", "ko": "전체: 논문마다 임베드"},
+    "style.compact": {
+        "en": "Compact: a list, the embeds in a thread",
+        "ko": "간단히: 목록과 스레드",
+    },
+    "start.first": {
+        "en": "first: the oldest day of the notes",
+        "ko": "처음: 노트의 가장 오래된 날",
+    },
+    "start.latest": {
+        "en": "latest: the newest day of the notes",
+        "ko": "최신: 노트의 가장 최근 날",
+    },
+    # ---- /about, /help and the command tree's errors ----
+    "about.title": {"en": "Paper digest library", "ko": "논문 다이제스트 라이브러리"},
+    "about.description": {
+        "en": "Daily paper notes, turned into a digest and a searchable library."
+        " /help lists the commands.",
+        "ko": "매일의 논문 노트를 다이제스트와 검색할 수 있는 라이브러리로 만들어요."
+        " /help 에서 명령어를 볼 수 있어요.",
+    },
+    "about.papers": {"en": "Papers", "ko": "논문"},
+    "about.days": {"en": "Days", "ko": "날짜"},
+    "about.tags": {"en": "Tags", "ko": "태그"},
+    "about.latest": {"en": "Latest day", "ko": "최근 날짜"},
+    "about.none": {"en": "none yet", "ko": "아직 없음"},
+    "help.title": {"en": "Commands", "ko": "명령어"},
+    "help.footer": {
+        "en": "Answers are just for you; Share posts one in the channel.",
+        "ko": "답은 나에게만 보여요. 공유 버튼으로 채널에 올릴 수 있어요.",
+    },
+    "error.bad_value": {
+        "en": "“{value}” does not fit that option: pick one from the list as you type.",
+        "ko": "“{value}”는 그 옵션에 맞지 않아요. 입력하면서 목록에서 골라 주세요.",
+    },
+    "error.not_allowed": {
+        "en": "You can't use this command here.",
+        "ko": "여기서는 이 명령을 쓸 수 없어요.",
+    },
     "admin.alerts_set": {
         "en": "Alerts for this server will be posted in {channel}.",
         "ko": "이 서버의 운영 알림을 {channel} 채널에 올려요.",
@@ -236,9 +282,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "why.skipped": {
         "en": "**{day}**: not sent here: this channel's digests started after it."
-        " `/digest-admin start at:{day}` goes back to it.",
+        " /digest-admin start with at: {day} goes back to it.",
         "ko": "**{day}**: 이 채널의 다이제스트가 그 뒤부터 시작해서 게시되지 않았어요."
-        " `/digest-admin start at:{day}` 로 그날부터 다시 시작할 수 있어요.",
+        " /digest-admin start 에 at: {day} 를 주면 그날부터 다시 시작할 수 있어요.",
     },
     "why.stopped": {
         "en": "This channel is stopped: Discord said {error}.",
@@ -352,8 +398,10 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def lang_of(locale: object) -> str:
-    """`ko` for Korean Discord clients (a `discord.Locale` or its string), else `en`."""
+def lang_of(locale: object) -> Literal["ko", "en"]:
+    """`ko` for Korean Discord clients (a `discord.Locale` or its string), else `en`.
+
+    The one place that decides which language a member reads."""
     return "ko" if locale is not None and str(locale).lower().startswith("ko") else "en"
 
 
@@ -374,6 +422,41 @@ def ordinal(number: int, locale: object = None) -> str:
     return f"{number}{suffix}"
 
 
+def described(text: str, locale: object) -> str:
+    """A command's English description (as written in the code) in the member's language."""
+    return DESCRIPTIONS_KO.get(text, text) if lang_of(locale) == "ko" else text
+
+
+def permission_names(names: Iterable[str], locale: object) -> str:
+    """Permissions named as Discord's settings show them in the member's language."""
+    korean = lang_of(locale) == "ko"
+    return ", ".join(PERMISSION_NAMES_KO.get(n, n) if korean else n for n in names)
+
+
+# `/name`, `/group sub` in the bot's words: not inside a URL, a path or a mention.
+_COMMAND_RE = re.compile(r"(?<![\w/:<])/([-\w]+(?: [-\w]+){0,2})")
+_CODE_RE = re.compile(r"(`[^`]*`)")
+
+
+def link_commands(text: str, mentions: Mapping[str, str]) -> str:
+    """`/search` and `/digest-admin resume` in `text` as clickable command mentions.
+
+    `mentions` maps qualified command names to their mention (`</search:123>`); the
+    longest known name after a slash wins, unknown ones and code spans stay as written.
+    """
+
+    def mention(match: re.Match[str]) -> str:
+        words = match[1].split(" ")
+        for count in range(len(words), 0, -1):
+            name = " ".join(words[:count])
+            if name in mentions:
+                return mentions[name] + match[0][len(name) + 1 :]
+        return match[0]
+
+    parts = _CODE_RE.split(text)
+    return "".join(p if p.startswith("`") else _COMMAND_RE.sub(mention, p) for p in parts)
+
+
 # Korean names and descriptions of the slash commands, keyed by the English text in the
 # code (discord.py's translator asks for each). Names must stay lower-case and match
 # Discord's ^[-_'\p{L}\p{N}]{1,32}$; descriptions 1–100 characters.
@@ -386,6 +469,10 @@ COMMAND_NAMES_KO: dict[str, str] = {
     "digest": "다이제스트",
     "random": "랜덤",
     "related": "관련논문",
+    "help": "도움말",
+    "digest-admin": "다이제스트관리",
+    "cite": "인용",
+    "export": "내보내기",
 }
 OPTION_NAMES_KO: dict[str, str] = {
     "title": "제목",
@@ -393,6 +480,15 @@ OPTION_NAMES_KO: dict[str, str] = {
     "query": "검색어",
     "date": "날짜",
     "tag": "태그",
+    "channel": "채널",
+    "time": "시간",
+    "timezone": "시간대",
+    "at": "시작점",
+    "language": "언어",
+    "style": "형식",
+    "since": "부터",
+    "until": "까지",
+    "format": "파일형식",
 }
 DESCRIPTIONS_KO: dict[str, str] = {
     "How many papers, days and tags the bot knows": "봇이 아는 논문, 날짜, 태그 수",
@@ -430,4 +526,22 @@ DESCRIPTIONS_KO: dict[str, str] = {
     "A channel for alerts; leave empty to turn them off": "알림 채널 (비워 두면 알림 끄기)",
     "What became of a paper or a day of notes here": "논문이나 날짜의 노트가 여기서 어떻게 됐는지",
     "A title or a date, e.g. 2024-06-12": "제목이나 날짜 (예: 2024-06-12)",
+    "What each command does": "명령어마다 하는 일",
+    "Korean, English, or both": "한국어, 영어 또는 둘 다",
+    "How each paper is shown": "논문마다 보여 주는 방식",
+    "A paper as BibTeX and an APA reference": "논문을 BibTeX와 APA 참고문헌으로",
+    "Papers from the notes as a file to download": "노트의 논문을 파일로 내려받기",
+    "From this day, month or year, e.g. 2024-06": "이 날, 달, 해부터 (예: 2024-06)",
+    "Up to this day, month or year, e.g. 2024-12-31": "이 날, 달, 해까지 (예: 2024-12-31)",
+    "Markdown, CSV, BibTeX or JSON": "Markdown, CSV, BibTeX 또는 JSON",
+}
+# Discord's Korean names of the permissions a digest channel needs (core.permissions.NAMES).
+PERMISSION_NAMES_KO: dict[str, str] = {
+    "View Channel": "채널 보기",
+    "Send Messages": "메시지 보내기",
+    "Embed Links": "링크 첨부",
+    "Attach Files": "파일 첨부",
+    "Read Message History": "메시지 기록 보기",
+    "Create Public Threads": "공개 스레드 만들기",
+    "Send Messages in Threads": "스레드에서 메시지 보내기",
 }

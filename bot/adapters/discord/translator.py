@@ -3,7 +3,10 @@
 Discord shows a command in the member's client language when the command carries
 localisations; discord.py asks the tree's translator for every name and description
 while syncing. The texts live in `bot.core.i18n`; only top-level command names are
-translated (subcommands such as ``/digest-admin channel`` keep theirs).
+translated, groups included (subcommands such as ``channel`` in ``/digest-admin channel``
+keep theirs). A string made
+with ``keyed`` (choice names) carries its message key, so its Korean comes from
+``MESSAGES`` like every other word the bot says.
 """
 
 from __future__ import annotations
@@ -11,9 +14,14 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.i18n import COMMAND_NAMES_KO, DESCRIPTIONS_KO, OPTION_NAMES_KO
+from bot.core.i18n import COMMAND_NAMES_KO, DESCRIPTIONS_KO, OPTION_NAMES_KO, t
 
 Location = app_commands.TranslationContextLocation
+
+
+def keyed(key: str) -> app_commands.locale_str:
+    """The English of message `key`, translated on sync from the same message."""
+    return app_commands.locale_str(t(key), key=key)
 
 
 class PaperTranslator(app_commands.Translator):
@@ -28,9 +36,15 @@ class PaperTranslator(app_commands.Translator):
         if locale is not discord.Locale.korean:
             return None
         text = string.message
-        if context.location is Location.command_name:
+        key = string.extras.get("key")
+        if key is not None:
+            return t(key, locale)
+        if context.location in (Location.command_name, Location.group_name):
             command = context.data
-            top_level = isinstance(command, app_commands.Command) and command.parent is None
+            top_level = (
+                isinstance(command, app_commands.Command | app_commands.Group)
+                and command.parent is None
+            )
             return COMMAND_NAMES_KO.get(text) if top_level else None
         if context.location is Location.parameter_name:
             return OPTION_NAMES_KO.get(text)
