@@ -375,6 +375,18 @@ def test_authors_never_closed_and_stray_words_after_tags() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "설명 (괄호가 열린 채, 끝나는 문장\n",  # commentary alone, tried as a title
+        "https://a.io/p\n\n*P* (A B)\n\n설명.\n\nhttps://a.io/q\nWe note (one, two\n",
+    ],
+)
+def test_an_open_parenthesis_outside_titles_is_no_problem(text: str) -> None:
+    result = parse_notes(text.encode(), "240101 P.md")
+    assert result.problems == [] and len(result.days[0].entries) == 1
+
+
 def test_impossible_date_in_the_file_name() -> None:
     assert problems(parsed("arXiv/2024/241341 Bad Date.md")) == [
         (

@@ -515,9 +515,11 @@ class _Note:
                 continue
             links, title_at = self._link_block(index)
             found = self._title(title_at)
-            if found is not None:
+            if found is not None and (found.parts[1] or _title_case(found.parts[0])):
                 yield _Header(index, found.end, links, *found.parts)
-            index = max(title_at, index + 1) if found is None else found.end
+                index = found.end
+            else:
+                index = max(title_at, index + 1)
 
     def _link_block(self, index: int) -> tuple[list[str], int]:
         """The links of consecutive link lines (blank lines between allowed) from `index`,
@@ -590,25 +592,44 @@ class _Note:
             end += 1
         opening = _authors_at(joined)
         authors = joined[opening:] if opening > 0 else ""
-        if authors and not authors.endswith(")"):
-            self.report.add(at + 1, "the list of authors is never closed: add ')'")
-            authors += ")"
         if italic:  # the title ends at the last `*` before the authors (`$Q^*$` is inside)
             closing = joined.rfind(italic, len(italic), opening if authors else len(joined))
             title = joined[len(italic) : max(closing, 0)].strip()
             rest = joined[closing + len(italic) : opening if authors else len(joined)].strip()
             if closing < 0 or not title or rest or has_hangul(title):
                 return None
-            return _Title(end, (title, *_parse_authors(authors)) if authors else (title, (), None))
+            return self._with_authors(at, end, title, authors)
         title = joined[:opening].strip()
-        if authors and _is_titleish(title) and ("," in authors or _reads_as_names(authors)):
-            return _Title(end, (title, *_parse_authors(authors)))
+        if authors and _is_titleish(title) and _names_like(authors):
+            return self._with_authors(at, end, title, authors)
         return _Title(end, (joined, (), None)) if _is_titleish(joined) else None
+
+    def _with_authors(self, at: int, end: int, title: str, authors: str) -> _Title:
+        """A title block read, with its `(authors)` (a list cut short is reported)."""
+        if not authors:
+            return _Title(end, (title, (), None))
+        if not authors.endswith(")"):
+            self.report.add(at + 1, "the list of authors is never closed: add ')'")
+            authors += ")"
+        return _Title(end, (title, *_parse_authors(authors)))
 
 
 class _Title(NamedTuple):
     end: int  # index after the title block
     parts: tuple[str, tuple[str, ...], str | None]  # title, authors, org
+
+
+def _names_like(authors: str) -> bool:
+    """Whether `(…)` after a title lists people: names, or most parts capitalised (a
+    long list has its `yelong shen` and `C.H. Hoi`, which `notes` reads as no names)."""
+    names = _parse_authors(authors if authors.endswith(")") else authors + ")")[0]
+    return _reads_as_names(authors) or sum(name[:1].isupper() for name in names) * 2 > len(names)
+
+
+def _title_case(text: str) -> bool:
+    """Whether a line is written as titles are: most of its longer words capitalised."""
+    words = [word for word in text.split() if len(word) > 3 and word[0].isalpha()]
+    return sum(word[0].isupper() for word in words) * 5 >= len(words) * 3 > 0
 
 
 def _authors_at(text: str) -> int:
