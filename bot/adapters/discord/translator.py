@@ -4,12 +4,13 @@ Discord shows a command in the member's client language when the command carries
 localisations; discord.py asks the tree's translator for every name and description
 while syncing. The texts live in `bot.core.i18n`; only top-level command names are
 translated, groups included (subcommands such as ``channel`` in ``/digest-admin channel``
-keep theirs). A string made
-with ``keyed`` (choice names) carries its message key, so its Korean comes from
-``MESSAGES`` like every other word the bot says.
+keep theirs). A choice made with ``keyed_choices`` carries its message key, so its Korean
+comes from ``MESSAGES`` like every other word the bot says.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import discord
 from discord import app_commands
@@ -19,9 +20,14 @@ from bot.core.i18n import COMMAND_NAMES_KO, DESCRIPTIONS_KO, OPTION_NAMES_KO, t
 Location = app_commands.TranslationContextLocation
 
 
-def keyed(key: str) -> app_commands.locale_str:
-    """The English of message `key`, translated on sync from the same message."""
-    return app_commands.locale_str(t(key), key=key)
+def keyed_choices(prefix: str, values: Iterable[str]) -> list[app_commands.Choice[str]]:
+    """Fixed choices named by the messages ``prefix.value``: English here, and Korean from
+    the same messages when the commands are registered."""
+    keys = {value: f"{prefix}.{value}" for value in values}
+    return [
+        app_commands.Choice(name=app_commands.locale_str(t(key), key=key), value=value)
+        for value, key in keys.items()
+    ]
 
 
 class PaperTranslator(app_commands.Translator):
