@@ -24,6 +24,7 @@ from bot.core.render import (
     compact_messages,
     digest_messages,
     escape,
+    escape_within,
     paper_embeds,
     safe_url,
     shorten_authors,
@@ -241,6 +242,7 @@ def test_helpers() -> None:
     assert truncate("short", 10) == "short"
     assert truncate("a" * 20, 10) == "a" * 9 + ELLIPSIS
     assert split_escaped("", 10) == []
+    assert escape_within("a b c", 0) == escape_within("a b c", 1) == ELLIPSIS  # no room: all cut
     assert "".join(split_escaped("x" * 25, 10)) == "x" * 25
     assert shorten_authors(["A", "B"], None, "en", 100) == "A, B"
     assert shorten_authors([f"N{i}" for i in range(100)], None, "en", 40).endswith("more")

@@ -157,7 +157,7 @@ def _fitting(text: str, limit: int, links: bool) -> int:
     it falls in (and can only shorten the ones before it), so the prefix ends before the
     first escape that does not fit whole, or inside it (a long URL) when part of it does.
     """
-    grown = 0  # characters escaping added so far
+    grown, limit = 0, max(limit, 0)  # `grown`: characters escaping added so far
     for match in (_LINKED_RE if links else _UNLINKED_RE).finditer(text, 0, limit):
         start, end = match.span()
         if start + grown > limit:
