@@ -470,7 +470,6 @@ COMMAND_NAMES_KO: dict[str, str] = {
     "random": "랜덤",
     "related": "관련논문",
     "help": "도움말",
-    "digest-admin": "다이제스트관리",
     "cite": "인용",
     "export": "내보내기",
 }

@@ -3,9 +3,9 @@
 Discord shows a command in the member's client language when the command carries
 localisations; discord.py asks the tree's translator for every name and description
 while syncing. The texts live in `bot.core.i18n`; only top-level command names are
-translated, groups included (subcommands such as ``channel`` in ``/digest-admin channel``
-keep theirs). A choice made with ``keyed_choices`` carries its message key, so its Korean
-comes from ``MESSAGES`` like every other word the bot says.
+translated (``/digest-admin`` and its subcommands keep theirs, as the README writes
+them). A choice made with ``keyed_choices`` carries its message key, so its Korean comes
+from ``MESSAGES`` like every other word the bot says.
 """
 
 from __future__ import annotations
@@ -45,12 +45,9 @@ class PaperTranslator(app_commands.Translator):
         key = string.extras.get("key")
         if key is not None:
             return t(key, locale)
-        if context.location in (Location.command_name, Location.group_name):
+        if context.location is Location.command_name:
             command = context.data
-            top_level = (
-                isinstance(command, app_commands.Command | app_commands.Group)
-                and command.parent is None
-            )
+            top_level = isinstance(command, app_commands.Command) and command.parent is None
             return COMMAND_NAMES_KO.get(text) if top_level else None
         if context.location is Location.parameter_name:
             return OPTION_NAMES_KO.get(text)
