@@ -45,7 +45,6 @@ async def run_bot(
         loop.add_signal_handler(sig, stop.set)
     try:
         async with PaperBot(settings, store) as bot, serve_health(settings, bot):
-
             # The digest cog logs it and runs the notes check at once.
             loop.add_signal_handler(signal.SIGHUP, bot.dispatch, "notes_reload")
             bot.metrics.ingest(*ingested)
