@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.sandbox import Answer, Sandbox, SandboxClient
+from bot.sandbox import Answer, Sandbox, SandboxClient, SandboxUserError
 from bot.sandbox.messages import new_message
 from bot.sandbox.world import DM, Channel
 from tests.e2e.conftest import BotProcess, start_ready_bot
@@ -194,7 +194,7 @@ async def test_search_english_and_korean_with_snippets(env: Env) -> None:
     [embed] = korean.embeds
     assert "**코드북**" in embed["description"] and embed["title"] == "Search: 코드북"
     assert (
-        "> **코드북**을 23번째로 실험했네요. \\*별표\\* \\_밑줄\\_ @everyone"
+        "> **코드북**을 23번째로 실험했네요. \\*별표\\* \\_밑줄\\_ @\u200beveryone"
         in embed["description"]
     )
     english = private(await user.command("search", {"query": "codebook experiment"}))
@@ -284,7 +284,7 @@ async def test_korean_members_get_korean_words(env: Env) -> None:
 HOSTILE = [
     "",
     " ",
-    "x" * 5000,
+    "x" * 40,  # the longest every one of these options takes (/digest date:)
     'NEAR(samba, "x") OR title:* -" AND ^',
     '"""',
     "'; DROP TABLE papers; --",
@@ -316,6 +316,11 @@ async def test_hostile_input_gets_a_clear_private_answer(env: Env, text: str) ->
         assert answer.message["mentions"] == [] and not answer.message["mention_everyone"]
         if command != "search":
             check_choices(await user.autocomplete(command, option, {option: text}))
+
+
+async def test_input_longer_than_an_option_takes_is_refused_by_discord(env: Env) -> None:
+    with pytest.raises(SandboxUserError, match="0–200"):
+        await env.user.command("paper", {"title": "x" * 5000})
 
 
 async def test_a_button_from_an_older_version_is_answered_politely(env: Env) -> None:
