@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from types import SimpleNamespace
 from typing import Any
 
+import discord
 import pytest
 
+from bot.adapters.discord.app import InteractionMeter
 from bot.adapters.discord.cogs.lookup import _reply
 from bot.adapters.discord.cogs.lookup._components import BUTTON_TEMPLATE, SELECT_TEMPLATE
 from bot.adapters.discord.cogs.lookup._reply import How, respond
 from bot.adapters.discord.errors import UserFacingError
+from bot.adapters.metrics import Metrics
 from bot.core.pages import Button, Page, Viewer, controls
 from bot.core.render import Embed
 from bot.core.screens import Kind, Screen, Verb, encode
@@ -52,6 +56,20 @@ class FakeInteraction:
         self.followup = FakeFollowup(self.calls)
         self.command = None
         self.locale = locale
+        self.type = discord.InteractionType.component
+        self.data = {"component_type": 2}
+        self.extras: dict[str, Any] = {}
+        self.metrics = Metrics()
+        self.client = SimpleNamespace(interactions=InteractionMeter(self.metrics))
+
+    def counted(self, outcome: str) -> float | None:
+        """How many interactions the bot's metrics counted as ending with `outcome`."""
+        return sum(
+            sample.value
+            for family in self.metrics.registry.collect()
+            for sample in family.samples
+            if sample.name == "paperbot_interactions_total" and sample.labels["outcome"] == outcome
+        )
 
     async def edit_original_response(self, **kwargs: Any) -> None:
         self.calls.append(("edit_original", kwargs))
@@ -72,6 +90,7 @@ async def test_a_fast_page_is_the_response() -> None:
     assert kind == "send_message" and kwargs["ephemeral"] is True
     assert kwargs["content"] == "hello" and kwargs["embeds"][0].title == "t"
     assert kwargs["allowed_mentions"].to_dict() == {"parse": []}
+    assert interaction.counted("ok") == 1
 
 
 @pytest.mark.parametrize(
@@ -101,6 +120,7 @@ async def test_a_user_facing_error_is_shown_as_it_is() -> None:
     [(kind, kwargs)] = interaction.calls
     assert kind == "send_message" and kwargs["args"] == ("No tag #nope.",)
     assert kwargs["ephemeral"] is True
+    assert (interaction.counted("user_error"), interaction.counted("ok")) == (1, 0)
 
 
 async def test_an_unexpected_error_is_logged_with_an_id_the_member_sees(
@@ -118,6 +138,7 @@ async def test_an_unexpected_error_is_logged_with_an_id_the_member_sees(
     error_id = record.getMessage().split("error id ")[1].rstrip(")")
     assert f"`{error_id}`" in kwargs["args"][0] and "오류 번호" in kwargs["args"][0]
     assert record.exc_info is not None and "boom" in str(record.exc_info[1])
+    assert (interaction.counted("error"), interaction.counted("ok")) == (1, 0)
 
 
 def test_component_templates_split_selects_from_buttons() -> None:

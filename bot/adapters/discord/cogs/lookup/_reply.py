@@ -21,8 +21,10 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.app import settle
 from bot.adapters.discord.cogs.lookup._components import frozen_view
 from bot.adapters.discord.errors import UserFacingError
+from bot.adapters.metrics import Outcome
 from bot.core.i18n import t
 from bot.core.pages import Page
 
@@ -108,20 +110,24 @@ async def respond(
     """Build the page with `make()` and deliver it `how`; never raises."""
     what = interaction.command.qualified_name if interaction.command else "component"
     task = asyncio.ensure_future(make())
+    outcome: Outcome = "ok"
     try:
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done:
             await _defer(interaction, how)
         await _send(interaction, await task, how)
     except UserFacingError as error:
+        outcome = "user_error"
         log.info("%s: %s", what, error)
         await _tell(interaction, str(error))
     except Exception as error:
+        outcome = "error"
         error_id = secrets.token_hex(3)
         log.error("%s failed (error id %s)", what, error_id, exc_info=error)
         await _tell(interaction, t("error.unexpected", interaction.locale, error_id=error_id))
     finally:
         task.cancel()  # a no-op once it finished; stops the work when answering failed
+        settle(interaction, outcome)  # the tree never sees errors handled here, nor clicks
 
 
 async def _tell(interaction: discord.Interaction[Any], text: str) -> None:
