@@ -25,9 +25,9 @@ from bot.core.cite import (
     decode_cite_id,
     is_group,
     own_arxiv_id,
-    own_link,
 )
 from bot.core.export import ExportPaper, Filters, Note
+from bot.core.papers import own_link
 from bot.core.render import CONTENT_MAX
 from bot.services.export import ExportService
 from bot.services.ingest import ingest

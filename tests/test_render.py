@@ -271,3 +271,17 @@ def test_any_paper_renders_within_limits(
     view = PaperView(entry, DAY, 1, count)
     for language in ("ko", "en", "both"):
         assert_valid(digest_messages(DAY, [view] * count, language))  # type: ignore[arg-type]
+
+
+def test_the_title_links_to_the_papers_own_arxiv_page(seeds: Path) -> None:
+    """A vault note's header link is the paper's page; a link its commentary cites is
+    another paper's, and a link that is not an arXiv page stays in the Links field."""
+    entry = seed_entries(seeds)[0]
+    own = "https://arxiv.org/abs/2406.07522"
+    cited = "https://arxiv.org/abs/2402.19427"
+    vault = view_of(entry, abstract=None, links=(own, cited), commentary_ko=f"Griffin ({cited})")
+    assert paper_embeds(vault)[0].url == own
+    only_cited = view_of(entry, abstract=None, links=(cited,), commentary_ko=f"G ({cited})")
+    assert paper_embeds(only_cited)[0].url.startswith("https://arxiv.org/search/")
+    blog = view_of(entry, abstract=None, links=("https://example.com/post",), commentary_ko="")
+    assert paper_embeds(blog)[0].url.startswith("https://arxiv.org/search/")

@@ -24,7 +24,7 @@ from bot.core.i18n import t
 from bot.core.pages import Button, File, Page
 from bot.core.papers import paper_key
 from bot.core.render import CONTENT_MAX, truncate
-from bot.core.text import ARXIV_ABS, extract_urls
+from bot.core.text import ARXIV_ABS
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Identifiers since April 2007 (`2406.07522`) and before (`hep-th/9901001`): YYMM first.
@@ -108,14 +108,6 @@ def arxiv_year_month(arxiv_id: str) -> tuple[int, int] | None:
         return None
     month = int(match["mm"])
     return (year, month) if 1 <= month <= 12 else None
-
-
-def own_link(links: Sequence[str], commentary: Sequence[str]) -> str | None:
-    """An entry's own link: its first (links are stored normalised, in the order the
-    parsers found them), unless its commentary cites it."""
-    if not links or links[0] in extract_urls(*commentary):
-        return None
-    return links[0]
 
 
 def own_arxiv_id(own_links: Iterable[str]) -> str | None:

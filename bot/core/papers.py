@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.core.notes import Entry
-from bot.core.text import index_form, squash, words
+from bot.core.text import extract_urls, index_form, squash, words
 
 
 def paper_key(title: str) -> str:
@@ -130,3 +130,11 @@ def merge(appearances: Sequence[Appearance]) -> PaperRecord:
         last_date=ordered[-1].date,
         index=index,
     )
+
+
+def own_link(links: Sequence[str], commentary: Sequence[str]) -> str | None:
+    """An entry's own link: its first (links are stored normalised, in the order the
+    parsers found them), unless its commentary cites it (then it is another paper's)."""
+    if not links or links[0] in extract_urls(*commentary):
+        return None
+    return links[0]

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from urllib.parse import quote_plus
 
 from bot.core.notes import Entry
+from bot.core.papers import own_link
 from bot.core.text import ARXIV_ABS, extract_urls
 
 # Discord's limits (docs: resources/message, "Embed Limits").
@@ -393,10 +394,14 @@ def commentary(view: PaperView, language: Language) -> str:
 
 
 def paper_url(view: PaperView) -> str | None:
-    """The paper's own arXiv link when the abstract gives one, else an arXiv title search;
-    None when neither fits in an embed's `url` (the title is then plain text)."""
-    own = [url for url in extract_urls(view.entry.abstract or "") if url.startswith(ARXIV_ABS)]
-    return next(filter(None, map(safe_url, own)), None) or arxiv_title_search(view.entry.title)
+    """The paper's own arXiv page (a vault note's header link, or an arXiv link in the
+    abstract), else an arXiv title search; None when neither fits in an embed's `url`
+    (the title is then plain text). Any other own link stays in the Links field."""
+    e = view.entry
+    own = own_link(e.links, (e.commentary_ko, e.commentary_en))
+    pages = [own, *extract_urls(e.abstract or "")]
+    arxiv = [url for url in pages if url and url.startswith(ARXIV_ABS)]
+    return next(filter(None, map(safe_url, arxiv)), None) or arxiv_title_search(e.title)
 
 
 def _lines_within(lines: Sequence[str], limit: int) -> str:

@@ -16,8 +16,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from bot.core.cite import own_link
 from bot.core.export import ExportPaper, Filters, Note
+from bot.core.papers import own_link
 from bot.store.base import Database
 
 _COLUMNS = (
