@@ -1,12 +1,10 @@
-"""The pure parts of the lookup answers: custom ids, snippets, days, page layouts, the chart,
-the faster title ranking, and the Korean command names."""
+"""The pure parts of the lookup answers: custom ids, snippets, days, page layouts, the faster
+title ranking, and the Korean command names (the chart: test_chart.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import re
-import struct
-import zlib
 from datetime import date
 from difflib import SequenceMatcher
 
@@ -14,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.chart import BACKGROUND, bar_chart
 from bot.core.days import day_range, parse_day
 from bot.core.i18n import COMMAND_NAMES_KO, DESCRIPTIONS_KO, MESSAGES, OPTION_NAMES_KO
 from bot.core.pages import (
@@ -278,46 +275,6 @@ def test_tag_index_two_columns_within_limits() -> None:
     assert len(embed.fields) == 2 and embed.footer == "Page 3/3"
     assert not check_message({"embeds": [embed.to_dict()]})
     assert "tag-80" in embed.fields[0].value
-
-
-# ---- the chart ------------------------------------------------------------------------------
-
-
-def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    offset, chunks = 8, {}
-    while offset < len(data):
-        (length,) = struct.unpack(">I", data[offset : offset + 4])
-        kind = data[offset + 4 : offset + 8]
-        body = data[offset + 8 : offset + 8 + length]
-        (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
-        assert crc == zlib.crc32(kind + body)
-        chunks[kind] = chunks.get(kind, b"") + body
-        offset += 12 + length
-    width, height, depth, colour_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, colour_type) == (8, 2)
-    raw = zlib.decompress(chunks[b"IDAT"])
-    stride = width * 3 + 1
-    rows = [raw[i * stride : (i + 1) * stride] for i in range(height)]
-    assert all(row[0] == 0 for row in rows)  # filter type "none"
-    return width, height, [row[1:] for row in rows]
-
-
-def bar_length(row: bytes, colour: tuple[int, int, int]) -> int:
-    pixels = [tuple(row[i : i + 3]) for i in range(0, len(row), 3)]
-    return sum(1 for p in pixels if p == colour)
-
-
-def test_bar_chart_is_a_valid_png_with_proportional_bars() -> None:
-    red, blue = 0xED4245, 0x5865F2
-    png = bar_chart([("#llm", 100, red), ("#코드북", 50, blue)])
-    width, height, rows = decode_png(png)
-    assert width == 720 and height == 16 * 2 + 30 * 2
-    first = max(bar_length(row, (0xED, 0x42, 0x45)) for row in rows)
-    second = max(bar_length(row, (0x58, 0x65, 0xF2)) for row in rows)
-    assert first > 100 and abs(second - first / 2) <= 2
-    assert tuple(rows[0][:3]) == BACKGROUND
-    assert decode_png(bar_chart([]))[1] > 0  # nothing to draw is still a picture
 
 
 # ---- ranking --------------------------------------------------------------------------------

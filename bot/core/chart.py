@@ -1,147 +1,127 @@
-"""A horizontal bar chart as a PNG, in pure Python (zlib + struct). Pure.
+"""A horizontal bar chart as a PNG, drawn with Pillow. Pure: the fonts are passed in.
 
 `/tags` shows the most used tags as a picture: people compare bar lengths at a
-glance where a column of numbers has to be read. A chart library (matplotlib,
-Pillow) would be a large dependency for a dozen rectangles and short labels, so
-this draws them itself: a 5×8 bitmap font (tags are folded to lower case; any
-other character is drawn as a box) scaled 2×, on Discord's dark background.
+glance where a column of numbers has to be read. Tags are Korean as often as not,
+and Pillow ships no font with Hangul, so the caller finds one on the system
+(`bot.adapters.fonts`, which also says where it looks) and hands it over loaded;
+without one there is no chart. Each character is drawn with the first font that
+has it, so letters the Hangul font lacks (NanumGothic has no `ã`, `å`, `ő`…) come
+from the next font rather than showing as the missing-glyph box.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Sequence
+from io import BytesIO
+
+from PIL import Image, ImageDraw, ImageFont
 
 Colour = tuple[int, int, int]
+Font = ImageFont.FreeTypeFont
 
 BACKGROUND: Colour = (0x2B, 0x2D, 0x31)  # Discord's dark theme
 TEXT: Colour = (0xDB, 0xDE, 0xE1)
 MUTED: Colour = (0x94, 0x9B, 0xA4)
-SCALE = 2
-GLYPH_W, GLYPH_H = 5, 8
-ADVANCE = (GLYPH_W + 1) * SCALE
+FONT_SIZE = 16
 ROW_H = 30
 BAR_H = 18
 PAD = 16
-LABEL_CHARS = 24  # longer labels are cut with `..`
+LABEL_MAX = 260  # pixels; longer labels are cut and end with ELLIPSIS
+ELLIPSIS = "…"
 WIDTH = 720
-
-# Column-major 5×8 glyphs (bit 0 = top row; row 7 holds descenders), the classic LCD font.
-_FONT: dict[str, tuple[int, ...]] = {
-    " ": (0x00, 0x00, 0x00, 0x00, 0x00),
-    "#": (0x14, 0x7F, 0x14, 0x7F, 0x14),
-    "+": (0x08, 0x08, 0x3E, 0x08, 0x08),
-    ",": (0x00, 0x50, 0x30, 0x00, 0x00),
-    "-": (0x08, 0x08, 0x08, 0x08, 0x08),
-    ".": (0x00, 0x60, 0x60, 0x00, 0x00),
-    "/": (0x20, 0x10, 0x08, 0x04, 0x02),
-    "_": (0x40, 0x40, 0x40, 0x40, 0x40),
-    "0": (0x3E, 0x51, 0x49, 0x45, 0x3E),
-    "1": (0x00, 0x42, 0x7F, 0x40, 0x00),
-    "2": (0x42, 0x61, 0x51, 0x49, 0x46),
-    "3": (0x21, 0x41, 0x45, 0x4B, 0x31),
-    "4": (0x18, 0x14, 0x12, 0x7F, 0x10),
-    "5": (0x27, 0x45, 0x45, 0x45, 0x39),
-    "6": (0x3C, 0x4A, 0x49, 0x49, 0x30),
-    "7": (0x01, 0x71, 0x09, 0x05, 0x03),
-    "8": (0x36, 0x49, 0x49, 0x49, 0x36),
-    "9": (0x06, 0x49, 0x49, 0x29, 0x1E),
-    "a": (0x20, 0x54, 0x54, 0x54, 0x78),
-    "b": (0x7F, 0x48, 0x44, 0x44, 0x38),
-    "c": (0x38, 0x44, 0x44, 0x44, 0x20),
-    "d": (0x38, 0x44, 0x44, 0x48, 0x7F),
-    "e": (0x38, 0x54, 0x54, 0x54, 0x18),
-    "f": (0x08, 0x7E, 0x09, 0x01, 0x02),
-    "g": (0x18, 0xA4, 0xA4, 0xA4, 0x7C),
-    "h": (0x7F, 0x08, 0x04, 0x04, 0x78),
-    "i": (0x00, 0x44, 0x7D, 0x40, 0x00),
-    "j": (0x40, 0x80, 0x84, 0x7D, 0x00),
-    "k": (0x7F, 0x10, 0x28, 0x44, 0x00),
-    "l": (0x00, 0x41, 0x7F, 0x40, 0x00),
-    "m": (0x7C, 0x04, 0x18, 0x04, 0x78),
-    "n": (0x7C, 0x08, 0x04, 0x04, 0x78),
-    "o": (0x38, 0x44, 0x44, 0x44, 0x38),
-    "p": (0xFC, 0x24, 0x24, 0x24, 0x18),
-    "q": (0x18, 0x24, 0x24, 0x18, 0xFC),
-    "r": (0x7C, 0x08, 0x04, 0x04, 0x08),
-    "s": (0x48, 0x54, 0x54, 0x54, 0x20),
-    "t": (0x04, 0x3F, 0x44, 0x40, 0x20),
-    "u": (0x3C, 0x40, 0x40, 0x20, 0x7C),
-    "v": (0x1C, 0x20, 0x40, 0x20, 0x1C),
-    "w": (0x3C, 0x40, 0x30, 0x40, 0x3C),
-    "x": (0x44, 0x28, 0x10, 0x28, 0x44),
-    "y": (0x1C, 0xA0, 0xA0, 0xA0, 0x7C),
-    "z": (0x44, 0x64, 0x54, 0x4C, 0x44),
-}
-_BOX = (0x7F, 0x41, 0x41, 0x41, 0x7F)
+MISSING = "\U0010ffff"  # a noncharacter: no font has it, every font draws its .notdef box
 
 
-class Canvas:
-    """An RGB image in memory, filled with the background colour."""
+def load_font(data: bytes, index: int = 0) -> Font:
+    """A font file's contents at the chart's size; `index` picks a face of a collection (.ttc)."""
+    return ImageFont.truetype(BytesIO(data), FONT_SIZE, index=index)
 
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.pixels = bytearray(bytes(BACKGROUND) * (width * height))
 
-    def rect(self, x: int, y: int, w: int, h: int, colour: Colour) -> None:
-        """Fill a rectangle, clipped to the canvas."""
-        x0, x1 = max(0, x), min(self.width, x + w)
-        if x1 <= x0:
-            return
-        run = bytes(colour) * (x1 - x0)
-        for row in range(max(0, y), min(self.height, y + h)):
-            start = (row * self.width + x0) * 3
-            self.pixels[start : start + len(run)] = run
+def _bitmap(font: Font, char: str) -> tuple[tuple[int, int], bytes]:
+    mask = font.getmask(char)
+    return mask.size, bytes(mask)
 
-    def text(self, x: int, y: int, text: str, colour: Colour) -> int:
-        """Draw `text` with its top-left corner at (x, y); returns the x after it."""
+
+def has_glyph(font: Font, char: str) -> bool:
+    """Whether `font` draws `char` as itself rather than as its missing-glyph box.
+
+    Pillow does not expose a font's character map; the rendered bitmaps tell.
+    """
+    return _bitmap(font, char) != _bitmap(font, MISSING)
+
+
+class _Text:
+    """Text drawn with the first of `fonts` that has each character (the first when none has)."""
+
+    def __init__(self, fonts: Sequence[Font]) -> None:
+        if not fonts:
+            raise ValueError("a chart needs at least one font")
+        self.fonts = fonts
+        self._chosen: dict[str, Font] = {}
+        ascent, descent = fonts[0].getmetrics()
+        self.baseline = (ROW_H + ascent - descent) // 2  # centres the first font in a row
+
+    def _font(self, char: str) -> Font:
+        if char not in self._chosen:
+            found = (font for font in self.fonts if has_glyph(font, char))
+            self._chosen[char] = next(found, self.fonts[0])
+        return self._chosen[char]
+
+    def _runs(self, text: str) -> list[tuple[Font, str]]:
+        runs: list[tuple[Font, str]] = []
         for char in text:
-            glyph = _FONT.get(char.lower(), _BOX)
-            for column, bits in enumerate(glyph):
-                for row in range(GLYPH_H):
-                    if bits >> row & 1:
-                        self.rect(x + column * SCALE, y + row * SCALE, SCALE, SCALE, colour)
-            x += ADVANCE
-        return x
+            font = self._font(char)
+            if runs and runs[-1][0] is font:
+                runs[-1] = (font, runs[-1][1] + char)
+            else:
+                runs.append((font, char))
+        return runs
 
-    def png(self) -> bytes:
-        """The image as a PNG file (8-bit RGB, no filtering)."""
-        stride = self.width * 3
-        raw = b"".join(
-            b"\x00" + bytes(self.pixels[row * stride : (row + 1) * stride])
-            for row in range(self.height)
-        )
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        return b"\x89PNG\r\n\x1a\n" + b"".join(
-            _chunk(kind, data)
-            for kind, data in ((b"IHDR", header), (b"IDAT", zlib.compress(raw, 6)), (b"IEND", b""))
-        )
+    def width(self, text: str) -> int:
+        return round(sum(font.getlength(run) for font, run in self._runs(text)))
+
+    def fit(self, text: str) -> str:
+        """`text`, or as much of it as fits in LABEL_MAX followed by ELLIPSIS."""
+        if self.width(text) <= LABEL_MAX:
+            return text
+        keep = len(text) - 1
+        while keep and self.width(text[:keep] + ELLIPSIS) > LABEL_MAX:
+            keep -= 1
+        return text[:keep] + ELLIPSIS
+
+    def draw(
+        self, canvas: ImageDraw.ImageDraw, x: int, row_y: int, text: str, fill: Colour
+    ) -> None:
+        """Draw `text` from x on the baseline of the row starting at `row_y`."""
+        left = float(x)
+        for font, run in self._runs(text):
+            canvas.text((left, row_y + self.baseline), run, font=font, fill=fill, anchor="ls")
+            left += font.getlength(run)
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def bar_chart(bars: Sequence[tuple[str, int, int]], fonts: Sequence[Font]) -> bytes:
+    """A PNG of horizontal bars, one per (label, value, RGB colour as 0xRRGGBB), in order.
 
-
-def _label(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 2] + ".."
-
-
-def bar_chart(bars: Sequence[tuple[str, int, int]]) -> bytes:
-    """A PNG of horizontal bars, one per (label, value, RGB colour as 0xRRGGBB), in order."""
-    label_w = max((len(_label(label)) for label, _, _ in bars), default=1) * ADVANCE
-    value_w = max((len(f"{value:,}") for _, value, _ in bars), default=1) * ADVANCE
-    height = PAD * 2 + ROW_H * max(1, len(bars))
-    canvas = Canvas(WIDTH, height)
+    `fonts`: at least one, the first with Hangul (`load_font`).
+    """
+    text = _Text(fonts)
+    labels = [text.fit(label) for label, _, _ in bars]
+    values = [f"{value:,}" for _, value, _ in bars]
+    label_w = max((text.width(label) for label in labels), default=0)
+    value_w = max((text.width(value) for value in values), default=0)
+    image = Image.new("RGB", (WIDTH, PAD * 2 + ROW_H * max(1, len(bars))), BACKGROUND)
+    canvas = ImageDraw.Draw(image)
     bar_x = PAD + label_w + PAD
     room = WIDTH - bar_x - PAD - value_w - PAD // 2
     top = max((value for _, value, _ in bars), default=0)
-    for index, (label, value, rgb) in enumerate(bars):
+    for index, (label, value, (_, count, rgb)) in enumerate(zip(labels, values, bars, strict=True)):
         y = PAD + index * ROW_H
-        text_y = y + (ROW_H - GLYPH_H * SCALE) // 2
-        canvas.text(PAD, text_y, _label(label), TEXT)
-        length = max(2, room * value // top) if top else 2
+        text.draw(canvas, PAD, y, label, TEXT)
+        length = max(2, room * count // top) if top else 2
         colour = (rgb >> 16 & 255, rgb >> 8 & 255, rgb & 255)
-        canvas.rect(bar_x, y + (ROW_H - BAR_H) // 2, length, BAR_H, colour)
-        canvas.text(bar_x + length + PAD // 2, text_y, f"{value:,}", MUTED)
-    return canvas.png()
+        bar_y = y + (ROW_H - BAR_H) // 2
+        canvas.rectangle((bar_x, bar_y, bar_x + length - 1, bar_y + BAR_H - 1), fill=colour)
+        text.draw(canvas, bar_x + length + PAD // 2, y, value, MUTED)
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

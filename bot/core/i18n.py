@@ -11,6 +11,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "lookup.tags_no_chart": {
+        "en": "No chart: the bot's machine has no font that can draw Korean (fonts-nanum).",
+        "ko": "차트 없음: 봇이 도는 컴퓨터에 한글을 그릴 글꼴이 없어요 (fonts-nanum).",
+    },
     "cite.button": {"en": "Cite", "ko": "인용"},
     "cite.which": {
         "en": "Which paper? Pick one from the list as you type: {titles}",

@@ -10,12 +10,14 @@ with a polite message.
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import ceil
 
 from bot.adapters.discord.errors import UserFacingError
-from bot.core.chart import bar_chart
+from bot.adapters.fonts import chart_fonts
+from bot.core.chart import Font, bar_chart
 from bot.core.days import parse_day
 from bot.core.i18n import t
 from bot.core.pages import (
@@ -80,14 +82,23 @@ def search_words(query: str, viewer: Viewer) -> tuple[str, bool]:
 
 
 class Screens:
-    """Draws any screen for a viewer; one instance per bot."""
+    """Draws any screen for a viewer; one instance per bot.
+
+    `fonts` gives the /tags chart's fonts (none: no chart); it is asked in a thread, as
+    the first call reads font files and may run fontconfig.
+    """
 
     def __init__(
-        self, lookup: LookupService, composer: DigestComposer, rng: random.Random | None = None
+        self,
+        lookup: LookupService,
+        composer: DigestComposer,
+        rng: random.Random | None = None,
+        fonts: Callable[[], Sequence[Font]] = chart_fonts,
     ) -> None:
         self.lookup = lookup
         self._composer = composer
         self._rng = rng or random.Random()
+        self._fonts = fonts
         self._chart: tuple[tuple[tuple[str, int], ...], bytes] | None = None
 
     async def render(self, screen: Screen, viewer: Viewer) -> Page:
@@ -271,16 +282,20 @@ class Screens:
         if screen.page >= pages:
             raise UserFacingError(t("lookup.gone", viewer.locale))
         embed = tag_index_embed(counts, screen.page, pages, len(counts), viewer.locale)
-        chart = File(CHART_FILE, self._chart_png(counts[:CHART_BARS]), "Most used tags")
-        return Page(
-            embeds=(embed,), rows=rows_of(controls(screen, viewer, pages=pages)), files=(chart,)
-        )
+        rows = rows_of(controls(screen, viewer, pages=pages))
+        fonts = await asyncio.to_thread(self._fonts)
+        if not fonts:
+            return Page(
+                content=t("lookup.tags_no_chart", viewer.locale), embeds=(embed,), rows=rows
+            )
+        chart = File(CHART_FILE, self._chart_png(counts[:CHART_BARS], fonts), "Most used tags")
+        return Page(embeds=(embed,), rows=rows, files=(chart,))
 
-    def _chart_png(self, top: tuple[tuple[str, int], ...]) -> bytes:
+    def _chart_png(self, top: tuple[tuple[str, int], ...], fonts: Sequence[Font]) -> bytes:
         """The chart of the top tags, drawn again only when they change."""
         if self._chart is None or self._chart[0] != top:
             bars = [(f"#{tag}", count, tag_colour(tag)) for tag, count in top]
-            self._chart = (top, bar_chart(bars))
+            self._chart = (top, bar_chart(bars, fonts))
         return self._chart[1]
 
     async def _related(self, screen: Screen, viewer: Viewer) -> Page:
