@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import pkgutil
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
@@ -25,6 +28,8 @@ from bot.adapters.discord.translator import PaperTranslator
 from bot.adapters.health import HealthState
 from bot.adapters.metrics import Kind, Metrics, Outcome
 from bot.config import Settings
+from bot.core.i18n import link_commands, t
+from bot.core.render import escape_within
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,8 @@ KINDS: dict[discord.InteractionType, Kind] = {
 SETTLED = "paperbot.outcome"
 # Interactions awaiting their first response; one never answered drops out past this.
 MAX_WAITING = 1000
+# The store's record of the commands last registered, per application and scope.
+SYNC_KEY = "commands:{application_id}:{scope}"
 
 
 def point_discord_py_at(settings: Settings) -> None:
@@ -60,6 +67,62 @@ def cog_modules() -> list[str]:
         for module in pkgutil.iter_modules(cogs.__path__)
         if not module.name.startswith("_")
     )
+
+
+def said_to_member(error: app_commands.AppCommandError, locale: object) -> str | None:
+    """What to tell the member about an error that is not a bug, in their language.
+
+    None for a bug. ``UserFacingError`` was written in the member's language already;
+    discord.py's own errors are reworded (its English would reach Korean members).
+    """
+    if isinstance(error, UserFacingError):
+        return str(error)
+    if isinstance(error, app_commands.TransformerError):
+        value = escape_within(str(error.value), 40, links=False)
+        return t("error.bad_value", locale, value=value)
+    if isinstance(error, app_commands.CheckFailure):
+        return t("error.not_allowed", locale)
+    return None
+
+
+def sync_key(application_id: int, guild: discord.abc.Snowflake | None) -> str:
+    """The store's key for what was last registered in a scope (a guild, or global)."""
+    scope = "global" if guild is None else str(guild.id)
+    return SYNC_KEY.format(application_id=application_id, scope=scope)
+
+
+def payload_hash(payload: list[dict[str, Any]]) -> str:
+    """A stable digest of the command payloads of one scope."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def command_mentions(registered: Iterable[app_commands.AppCommand]) -> dict[str, str]:
+    """Qualified name → clickable mention (``</digest-admin resume:ID>``) of every slash
+    command a member can run; a group is not one, its subcommands are."""
+    found: dict[str, str] = {}
+    pending: list[app_commands.AppCommand | app_commands.AppCommandGroup] = [
+        command for command in registered if command.type is discord.AppCommandType.chat_input
+    ]
+    while pending:
+        item = pending.pop()
+        subs = [o for o in item.options if isinstance(o, app_commands.AppCommandGroup)]
+        if subs:
+            pending += subs
+        else:
+            name = (
+                item.qualified_name if isinstance(item, app_commands.AppCommandGroup) else item.name
+            )
+            found[name] = item.mention
+    return found
+
+
+def _same_commands(
+    registered: list[app_commands.AppCommand], payload: list[dict[str, Any]]
+) -> bool:
+    """Whether Discord holds commands of the names and types of `payload`."""
+    held = {(command.name, command.type.value) for command in registered}
+    return held == {(command["name"], command.get("type", 1)) for command in payload}
 
 
 def _command_label(interaction: discord.Interaction[Any], kind: Kind) -> str:
@@ -136,11 +199,12 @@ def settle(interaction: discord.Interaction[Any], outcome: Outcome) -> None:
 class PaperTree(app_commands.CommandTree["PaperBot"]):
     """The command tree with the bot's one error handler.
 
-    Order: ``UserFacingError`` and discord.py's own check/transform errors are shown to the
-    member as they are; anything else is a bug — logged with a short error id that the member
-    also sees, so a report can be matched to the log. Every interaction is answered exactly
-    once: through the followup webhook when a response was already sent. Every command and
-    autocomplete is counted in the metrics with its outcome.
+    Order: ``UserFacingError`` and discord.py's own check/transform errors are told to the
+    member in their language (``said_to_member``); anything else is a bug — logged with a short
+    error id that the member also sees, so a report can be matched to the log. Commands named
+    in the answer are clickable. Every interaction is answered exactly once: through the
+    followup webhook when a response was already sent. Every command and autocomplete is
+    counted in the metrics with its outcome.
     """
 
     async def _call(self, interaction: discord.Interaction[PaperBot]) -> None:
@@ -170,16 +234,11 @@ class PaperTree(app_commands.CommandTree["PaperBot"]):
             "guild_id": interaction.guild_id,
             "channel_id": interaction.channel_id,
         }
-        if isinstance(
-            error,
-            UserFacingError
-            | app_commands.CheckFailure
-            | app_commands.TransformerError
-            | app_commands.CommandOnCooldown,
-        ):
+        said = said_to_member(error, interaction.locale)
+        if said is not None:
             log.info("/%s: %s", command, error, extra=context)
             self.client.interactions.settle(interaction, "user_error")
-            text = str(error)
+            text = self.client.linked(said)
         else:
             error_id = secrets.token_hex(3)
             cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
@@ -191,10 +250,7 @@ class PaperTree(app_commands.CommandTree["PaperBot"]):
                 extra={**context, "error_id": error_id},
             )
             self.client.interactions.settle(interaction, "error")
-            text = (
-                f"Something went wrong (error id `{error_id}`). "
-                "The bot's operator can find the details in its log."
-            )
+            text = t("error.unexpected", interaction.locale, error_id=error_id)
         try:
             if interaction.type is discord.InteractionType.autocomplete:
                 # An autocomplete can only answer with choices: offer none.
@@ -212,7 +268,8 @@ class PaperBot(commands.Bot):
     """Slash commands only: minimal intents (no privileged ones), mentions off by default.
 
     ``store`` is the opened library store; cogs reach it as ``bot.store``. ``health`` is what
-    the bot's parts report for /healthz, ``metrics`` what /metrics serves.
+    the bot's parts report for /healthz, ``metrics`` what /metrics serves. ``command_mentions``
+    holds the registered commands' mentions once they are known (``linked``, ``mention``).
     """
 
     def __init__(self, settings: Settings, store: Any) -> None:
@@ -235,30 +292,89 @@ class PaperBot(commands.Bot):
         )
         self.settings = settings
         self.store = store
+        self.command_mentions: dict[str, str] = {}
 
     async def setup_hook(self) -> None:
+        await self.load_commands()
+        await self.sync_commands(self.command_scope())
+        await self.warn_of_global_commands()
+
+    async def load_commands(self) -> None:
+        """The translator and every cog: the command tree as it is registered."""
         await self.tree.set_translator(PaperTranslator())
         for module in cog_modules():
             await self.load_extension(module)
-        await self.sync_commands()
 
-    async def sync_commands(self) -> None:
-        """Register the slash commands in one place only, never both.
-
-        With ``DISCORD_GUILD_ID`` the commands go to that guild (instant, for development) and
-        the global list is emptied, so members never see a command twice; otherwise globally.
-        """
+    def command_scope(self) -> discord.Object | None:
+        """Where this run's commands live: ``DISCORD_GUILD_ID``'s server (development, shown
+        at once), else global (None)."""
         guild_id = self.settings.discord_guild_id
-        if guild_id is None:
-            synced = await self.tree.sync()
-            log.info("synced %d global command(s)", len(synced))
+        return None if guild_id is None else discord.Object(guild_id)
+
+    async def command_payload(self, guild: discord.Object | None) -> list[dict[str, Any]]:
+        """A scope's commands exactly as ``tree.sync`` sends them, localisations included."""
+        translator = self.tree.translator
+        assert translator is not None, "load_commands sets it"
+        return [
+            await command.get_translated_payload(self.tree, translator)
+            for command in self.tree.get_commands(guild=guild)
+        ]
+
+    async def sync_commands(
+        self, guild: discord.Object | None, *, force: bool = False, clear: bool = False
+    ) -> bool:
+        """Register one scope's commands (a guild's, or the global ones) and learn their ids.
+
+        Only that scope is touched: a development run (``DISCORD_GUILD_ID``) pointed at the
+        production application leaves production's global commands alone. The bulk
+        overwrite is sent only when the payload differs from the one last sent for this
+        application and scope (its hash is kept in the store), or Discord no longer holds
+        those commands; ``force`` sends it anyway, ``clear`` sends an empty list (the
+        ``paper-digest-bot sync`` command). Returns whether it was sent.
+        """
+        if clear:
+            self.tree.clear_commands(guild=guild)
+        elif guild is not None:
+            self.tree.copy_global_to(guild=guild)
+            self.tree.clear_commands(guild=None)  # this run serves what that guild was given
+        assert self.application_id is not None, "set by login"
+        key = sync_key(self.application_id, guild)
+        payload = await self.command_payload(guild)
+        digest = payload_hash(payload)
+        where = "globally" if guild is None else f"in guild {guild.id}"
+        if not force and await self.store.meta(key) == digest:
+            registered = await self.tree.fetch_commands(guild=guild)
+            if _same_commands(registered, payload):
+                self.command_mentions = command_mentions(registered)
+                log.info("%d command(s) %s, unchanged since registered", len(registered), where)
+                return False
+        registered = await self.tree.sync(guild=guild)
+        await self.store.set_meta(key, digest)
+        self.command_mentions = command_mentions(registered)
+        log.info("registered %d command(s) %s", len(registered), where)
+        return True
+
+    async def warn_of_global_commands(self) -> None:
+        """In development (a guild scope), say so when global commands exist too: members
+        of that server see each command twice. They are never removed implicitly."""
+        if self.command_scope() is None:
             return
-        guild = discord.Object(guild_id)
-        self.tree.copy_global_to(guild=guild)
-        self.tree.clear_commands(guild=None)
-        synced = await self.tree.sync(guild=guild)
-        await self.tree.sync()
-        log.info("synced %d command(s) to guild %s; global commands cleared", len(synced), guild_id)
+        held = await self.tree.fetch_commands()
+        if held:
+            log.warning(
+                "%d global command(s) are registered too, so the development server shows each"
+                " command twice; `paper-digest-bot sync --global --clear` removes them (for"
+                " every server of this application)",
+                len(held),
+            )
+
+    def mention(self, qualified_name: str) -> str:
+        """A command as a clickable mention, or as ``/name`` text before it is registered."""
+        return self.command_mentions.get(qualified_name, f"/{qualified_name}")
+
+    def linked(self, text: str) -> str:
+        """The bot's words with the commands they name made clickable."""
+        return link_commands(text, self.command_mentions)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
