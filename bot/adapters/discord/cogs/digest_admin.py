@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from datetime import UTC, date, datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,13 +20,16 @@ from bot.adapters.discord.alerts import DiscordAlertSender
 from bot.adapters.discord.app import PaperBot
 from bot.adapters.discord.errors import UserFacingError
 from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.transformers import AUTOCOMPLETE_MAX, StartArg, TimeArg, ZoneArg
+from bot.adapters.discord.translator import keyed_choices
 from bot.adapters.scheduler import DigestScheduler
-from bot.core.i18n import ordinal, t
+from bot.core.i18n import ordinal, permission_names, t
 from bot.core.pages import OPTION_MAX
-from bot.core.render import truncate
-from bot.core.text import parse_hhmm
+from bot.core.permissions import NAMES, SEND_MESSAGES, VIEW_CHANNEL, missing_permissions
+from bot.core.render import LANGUAGES, truncate
 from bot.services.digest import (
     PAPER_PREFIX,
+    STYLES,
     DigestDefaults,
     DigestService,
     Effective,
@@ -38,9 +41,8 @@ from bot.services.lookup import LookupService
 
 log = logging.getLogger(__name__)
 
-TIMEZONES = sorted(zoneinfo.available_timezones())
-KNOWN_TIMEZONES = frozenset(TIMEZONES)
-AUTOCOMPLETE_MAX = 25
+# What an alert channel needs: alerts are plain messages.
+ALERT_NEEDS = (VIEW_CHANNEL, SEND_MESSAGES)
 # `why` autocomplete: days typed → days first; otherwise mostly titles and a few days.
 WHY_DAYS = 5
 # Notes problems listed in a `why` answer (ephemeral content holds 2000 characters).
@@ -99,11 +101,16 @@ class DigestAdmin(
         owner = getattr(channel, "guild", None)
         return [(g.id, default if owner and owner.id == g.id else None) for g in self.bot.guilds]
 
-    async def cog_load(self) -> None:
-        self.scheduler.start()
-
     async def cog_unload(self) -> None:
         self.scheduler.shutdown()
+
+    @commands.Cog.listener()
+    async def on_connect(self) -> None:
+        """The scheduler starts with the first gateway session, not when the cog loads:
+        loading the commands only to register them (`paper-digest-bot sync`) must not
+        watch the notes. (READY comes seconds later: /healthz sees it running by then.)"""
+        if not self.scheduler.scheduler.running:
+            self.scheduler.start()
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -129,6 +136,7 @@ class DigestAdmin(
         return True
 
     async def _reply(self, interaction: discord.Interaction[PaperBot], text: str) -> None:
+        text = self.bot.linked(text)
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
         else:
@@ -142,32 +150,36 @@ class DigestAdmin(
         )
 
     @staticmethod
-    def _require_postable(
-        interaction: discord.Interaction[PaperBot], channel: discord.TextChannel, embeds: bool
+    def _refuse_missing(
+        interaction: discord.Interaction[PaperBot], channel: discord.TextChannel, missing: list[str]
     ) -> None:
-        """Refuse (changing nothing) a channel the bot cannot post in, naming what it lacks."""
-        perms = channel.permissions_for(channel.guild.me)
-        needed = {"View Channel": perms.view_channel, "Send Messages": perms.send_messages}
-        if embeds:
-            needed["Embed Links"] = perms.embed_links
-        missing = [name for name, ok in needed.items() if not ok]
+        """Refuse (changing nothing) a channel where the bot lacks `missing`, naming each,
+        rather than fail later with a 403 that stops the channel."""
         if missing:
+            locale = interaction.locale
             raise UserFacingError(
                 t(
                     "admin.cannot_post",
-                    interaction.locale,
+                    locale,
                     channel=channel.mention,
-                    missing=", ".join(missing),
+                    missing=permission_names(missing, locale),
                 )
             )
+
+    @staticmethod
+    def _granted(channel: discord.TextChannel) -> int:
+        """The bot's permissions in `channel` (overwrites and implicit rules applied)."""
+        return channel.permissions_for(channel.guild.me).value
 
     @app_commands.command(name="channel", description="Where the daily digest is posted")
     @app_commands.describe(channel="A text or announcement channel the bot can post in")
     async def channel(
         self, interaction: discord.Interaction[PaperBot], channel: discord.TextChannel
     ) -> None:
-        self._require_postable(interaction, channel, embeds=True)
         assert interaction.guild_id is not None
+        settings = await self.scheduler.effective(interaction.guild_id)
+        missing = missing_permissions(self._granted(channel), settings.style)
+        self._refuse_missing(interaction, channel, missing)
         await self.bot.store.digests.update_guild(interaction.guild_id, channel_id=channel.id)
         await self.service.resume_channel(channel.id)
         nxt = await self._next(interaction)
@@ -185,7 +197,9 @@ class DigestAdmin(
     ) -> None:
         assert interaction.guild_id is not None
         if channel is not None:
-            self._require_postable(interaction, channel, embeds=False)
+            granted = self._granted(channel)
+            missing = [NAMES[flag] for flag in ALERT_NEEDS if not granted & flag]
+            self._refuse_missing(interaction, channel, missing)
         await self.bot.store.digests.update_guild(
             interaction.guild_id, alert_channel_id=channel.id if channel else None
         )
@@ -203,17 +217,11 @@ class DigestAdmin(
     async def schedule(
         self,
         interaction: discord.Interaction[PaperBot],
-        time: app_commands.Range[str, 1, 10],
-        timezone: app_commands.Range[str, 1, 64] | None = None,
+        time: TimeArg,
+        timezone: ZoneArg | None = None,
     ) -> None:
-        locale = interaction.locale
-        parsed = parse_hhmm(time)
-        if parsed is None:
-            raise UserFacingError(t("admin.bad_time", locale, value=time))
-        if timezone is not None and timezone not in KNOWN_TIMEZONES:
-            raise UserFacingError(t("admin.bad_timezone", locale, value=timezone))
         assert interaction.guild_id is not None
-        values: dict[str, str] = {"digest_time": parsed.strftime("%H:%M")}
+        values: dict[str, str] = {"digest_time": time.strftime("%H:%M")}
         if timezone:
             values["timezone"] = timezone
         await self.bot.store.digests.update_guild(interaction.guild_id, **values)
@@ -223,67 +231,56 @@ class DigestAdmin(
             interaction,
             t(
                 "admin.schedule_set",
-                locale,
+                interaction.locale,
                 time=settings.time.strftime("%H:%M"),
                 timezone=settings.timezone,
                 next=nxt,
             ),
         )
 
-    @schedule.autocomplete("timezone")
-    async def timezone_autocomplete(
-        self, interaction: discord.Interaction[PaperBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        needle = current.strip().casefold().replace(" ", "_")
-        found = [z for z in TIMEZONES if needle in z.casefold()]
-        found.sort(key=lambda z: (not z.casefold().startswith(needle), len(z)))
-        return [app_commands.Choice(name=z, value=z) for z in found[:AUTOCOMPLETE_MAX]]
-
     @app_commands.command(name="language", description="The language of the notes' commentary")
+    @app_commands.describe(language="Korean, English, or both")
+    @app_commands.choices(language=keyed_choices("language", LANGUAGES))
     async def language(
-        self, interaction: discord.Interaction[PaperBot], language: Literal["ko", "en", "both"]
+        self, interaction: discord.Interaction[PaperBot], language: app_commands.Choice[str]
     ) -> None:
         assert interaction.guild_id is not None
-        await self.bot.store.digests.update_guild(interaction.guild_id, language=language)
-        await self._reply(interaction, t("admin.language_set", interaction.locale, value=language))
+        chosen = language.value
+        await self.bot.store.digests.update_guild(interaction.guild_id, language=chosen)
+        shown = t(f"language.{chosen}", interaction.locale)
+        await self._reply(interaction, t("admin.language_set", interaction.locale, value=shown))
 
     @app_commands.command(name="style", description="Full embeds, or a compact list + a thread")
+    @app_commands.describe(style="How each paper is shown")
+    @app_commands.choices(style=keyed_choices("style", STYLES))
     async def style(
-        self, interaction: discord.Interaction[PaperBot], style: Literal["full", "compact"]
+        self, interaction: discord.Interaction[PaperBot], style: app_commands.Choice[str]
     ) -> None:
+        """Also checks the digest channel: compact needs thread permissions there."""
         assert interaction.guild_id is not None
-        await self.bot.store.digests.update_guild(interaction.guild_id, style=style)
-        await self._reply(interaction, t("admin.style_set", interaction.locale, value=style))
+        settings = await self.scheduler.effective(interaction.guild_id)
+        channel = self.bot.get_channel(settings.channel_id) if settings.channel_id else None
+        if isinstance(channel, discord.TextChannel):
+            missing = missing_permissions(self._granted(channel), style.value)
+            self._refuse_missing(interaction, channel, missing)
+        await self.bot.store.digests.update_guild(interaction.guild_id, style=style.value)
+        shown = t(f"style.{style.value}", interaction.locale)
+        await self._reply(interaction, t("admin.style_set", interaction.locale, value=shown))
 
     @app_commands.command(
         name="start", description="Which day of the notes the digest (re)starts at"
     )
     @app_commands.describe(at="first, latest, or a date like 2024-06-12")
-    async def start(
-        self, interaction: discord.Interaction[PaperBot], at: app_commands.Range[str, 1, 20]
-    ) -> None:
+    async def start(self, interaction: discord.Interaction[PaperBot], at: StartArg) -> None:
         locale = interaction.locale
-        value = at.strip().lower()
-        if value not in ("first", "latest"):
-            try:
-                value = date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise UserFacingError(t("admin.bad_start", locale, value=at)) from None
         settings = await self._settings(interaction)
         assert settings.channel_id is not None
         state = await self.service.channel_state(settings)
-        await self.bot.store.digests.set_start(state.channel_id, value)
+        await self.bot.store.digests.set_start(state.channel_id, at)
         fresh = await self.service.channel_state(settings)
         day = await self.service.next_day(fresh)
         shown = day.isoformat() if day else t("status.none", locale)
         await self._reply(interaction, t("admin.start_set", locale, day=shown))
-
-    @start.autocomplete("at")
-    async def start_autocomplete(
-        self, interaction: discord.Interaction[PaperBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        options = ["first", "latest"]
-        return [app_commands.Choice(name=o, value=o) for o in options if current.lower() in o]
 
     async def _settings(self, interaction: discord.Interaction[PaperBot]) -> Effective:
         """The server's settings; a channel is required."""
@@ -331,14 +328,14 @@ class DigestAdmin(
         none = t("status.none", locale)
         channel = f"<#{settings.channel_id}>" if settings.channel_id else none
         embed.add_field(name=t("status.channel", locale), value=channel)
+        paused = " · " + t("status.paused", locale) if settings.paused else ""
         embed.add_field(
             name=t("status.schedule", locale),
-            value=f"{settings.time:%H:%M} {settings.timezone}"
-            + (" · paused" if settings.paused else ""),
+            value=f"{settings.time:%H:%M} {settings.timezone}{paused}",
         )
-        embed.add_field(
-            name=t("status.settings", locale), value=f"{settings.language} · {settings.style}"
-        )
+        language = t(f"language.{settings.language}", locale)
+        style = t(f"style.{settings.style}", locale)
+        embed.add_field(name=t("status.settings", locale), value=f"{language} · {style}")
         row = await self.bot.store.digests.guild(interaction.guild_id)
         alerts = row.alert_channel_id if row else None
         embed.add_field(name=t("status.alerts", locale), value=f"<#{alerts}>" if alerts else none)
@@ -361,7 +358,11 @@ class DigestAdmin(
                 embed.add_field(name=t("status.unpublished", locale), value=str(len(unpublished)))
             if state.error:
                 error = state.error[:900]
-                value = t("status.stopped", locale, error=error) if state.stopped else error
+                value = (
+                    self.bot.linked(t("status.stopped", locale, error=error))
+                    if state.stopped
+                    else error
+                )
                 if state.error_at:
                     value += f" (<t:{int(state.error_at.timestamp())}:R>)"
                 embed.add_field(name=t("status.error", locale), value=value, inline=False)
