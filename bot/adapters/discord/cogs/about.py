@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.app import PaperBot
+from bot.core.i18n import t
 
 COLOUR = discord.Colour.blurple()
 
@@ -17,17 +18,18 @@ class About(commands.Cog):
 
     @app_commands.command(name="about", description="How many papers, days and tags the bot knows")
     async def about(self, interaction: discord.Interaction[PaperBot]) -> None:
+        locale = interaction.locale
         stats = await self.bot.store.stats()
-        latest = stats.latest_day.isoformat() if stats.latest_day else "none yet"
+        latest = stats.latest_day.isoformat() if stats.latest_day else t("about.none", locale)
         embed = discord.Embed(
-            title="Paper digest library",
-            description="Daily paper notes, turned into a digest and a searchable library.",
+            title=t("about.title", locale),
+            description=self.bot.linked(t("about.description", locale)),
             colour=COLOUR,
         )
-        embed.add_field(name="Papers", value=f"{stats.papers:,}")
-        embed.add_field(name="Days", value=f"{stats.days:,}")
-        embed.add_field(name="Tags", value=f"{stats.tags:,}")
-        embed.add_field(name="Latest day", value=latest)
+        embed.add_field(name=t("about.papers", locale), value=f"{stats.papers:,}")
+        embed.add_field(name=t("about.days", locale), value=f"{stats.days:,}")
+        embed.add_field(name=t("about.tags", locale), value=f"{stats.tags:,}")
+        embed.add_field(name=t("about.latest", locale), value=latest)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
