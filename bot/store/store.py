@@ -236,12 +236,25 @@ class Store(Database):
         them, record `INDEX_VERSION`, and return how many papers were indexed."""
         async with self._transaction():
             papers = await Replacement(self).reindex()
-            await self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('index_version', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(INDEX_VERSION),),
-            )
+            await self._put_meta("index_version", str(INDEX_VERSION))
         return papers
+
+    async def meta(self, key: str) -> str | None:
+        """A value the bot keeps about itself (e.g. the hash of the last command sync)."""
+        value: str | None = await self._scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return value
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Keep `value` under `key` (replacing what was there)."""
+        async with self._transaction():
+            await self._put_meta(key, value)
+
+    async def _put_meta(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # ---- ingest -------------------------------------------------------------
 
