@@ -10,6 +10,7 @@ import pytest
 
 from bot.adapters.discord.cogs.lookup._screens import Screens, search_words
 from bot.adapters.discord.errors import UserFacingError
+from bot.core.cite import decode_cite_id
 from bot.core.pages import PER_PAGE, Page, Select, Viewer
 from bot.core.screens import Kind, Screen, Verb, decode, room_for_arg
 from bot.sandbox.limits import check_message, require_something_to_send
@@ -37,8 +38,8 @@ def assert_sendable(page: Page) -> None:
             assert 1 <= len(row.options) <= 25
         else:
             assert 1 <= len(row) <= 5
-            for button in row:
-                decode(button.custom_id)
+            for button in row:  # every button is answered: a screen's, or a citation's
+                assert decode_cite_id(button.custom_id) or decode(button.custom_id)
 
 
 def buttons(page: Page) -> dict[str, str]:
@@ -212,11 +213,12 @@ async def test_paper_page_buttons(seeded_store: Store) -> None:
     pid = str(await paper_id(seeded_store, "samba"))
     page = await screens_for(seeded_store).render(Screen(Kind.PAPER, pid), EN)
     ids = buttons(page)
-    assert list(ids) == ["한/EN", "Related", "Share"]
+    assert list(ids) == ["한/EN", "Related", "Share", "Cite"]
+    assert decode_cite_id(ids["Cite"]) == ("c", int(pid))
     assert decode(ids["한/EN"]) == (Verb.VIEW, Screen(Kind.PAPER, pid, 0, "en"), OWNER)
     assert decode(ids["Related"]) == (Verb.NEW, Screen(Kind.RELATED, pid), OWNER)
     korean = await screens_for(seeded_store).render(Screen(Kind.PAPER, pid, 0, "ko"), KO)
-    assert list(buttons(korean)) == ["한/EN", "관련 논문", "공유"]
+    assert list(buttons(korean)) == ["한/EN", "관련 논문", "공유", "인용"]
     assert korean.embeds[0].description and "Mamba" in korean.embeds[0].description
 
 

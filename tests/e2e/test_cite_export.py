@@ -297,3 +297,15 @@ async def test_a_large_export_is_split_within_the_interactions_limit(tmp_path: P
         "an export here sends at most 5. Narrow it with tag:, since: or until:, e.g. since: 20"
         in (refused.content)
     )
+
+
+async def test_a_papers_answer_carries_a_cite_button(env: Env) -> None:
+    user = env.user
+    paper = private(await user.command("paper", {"title": await cite_value(user, "samba")}))
+    assert paper.embeds[0]["title"].startswith("Samba")
+    cite = buttons(paper)["Cite"]
+    assert cite.startswith("ct1:c:")
+    cited = private(await user.click(paper.message["id"], cite))
+    assert cited.content.startswith("```bibtex\n@misc{rensamba,")
+    korean = private(await user.command("paper", {"title": "samba"}, member="minji"))
+    assert "인용" in buttons(korean)

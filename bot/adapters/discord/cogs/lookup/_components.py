@@ -18,6 +18,7 @@ from typing import Any, Protocol, Self, cast
 import discord
 
 from bot.core.pages import Button, Row, Select
+from bot.core.screens import FAMILY_RE
 
 COG_NAME = "Lookup"
 # Select menus carry the OPEN verb; buttons everything else (see bot.core.screens).
@@ -54,14 +55,7 @@ class ScreenButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTT
     @classmethod
     def of(cls, button: Button) -> Self:
         """The discord.py item for a page's button."""
-        return cls(
-            discord.ui.Button(
-                label=button.label,
-                custom_id=button.custom_id,
-                style=_STYLES[button.style],
-                disabled=button.disabled,
-            )
-        )
+        return cls(plain(button))
 
     @classmethod
     async def from_custom_id(
@@ -115,8 +109,19 @@ def frozen_view(rows: tuple[Row, ...]) -> discord.ui.View:
             view.add_item(item)
             continue
         for button in row:
-            item = ScreenButton.of(button)
+            # Another feature's button (Cite) is a plain one; its own DynamicItem answers.
+            item = ScreenButton.of(button) if FAMILY_RE.match(button.custom_id) else plain(button)
             item.row = index
             view.add_item(item)
     view.stop()
     return view
+
+
+def plain(button: Button) -> discord.ui.Button[Any]:
+    """The discord.py button for a page's button that this package does not answer."""
+    return discord.ui.Button(
+        label=button.label,
+        custom_id=button.custom_id,
+        style=_STYLES[button.style],
+        disabled=button.disabled,
+    )

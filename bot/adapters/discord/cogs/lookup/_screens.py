@@ -18,6 +18,7 @@ from math import ceil
 from bot.adapters.discord.errors import UserFacingError
 from bot.adapters.fonts import chart_fonts
 from bot.core.chart import Font, bar_chart
+from bot.core.cite import cite_custom_id
 from bot.core.days import parse_day
 from bot.core.i18n import t
 from bot.core.pages import (
@@ -202,11 +203,15 @@ class Screens:
         if detail.other_days and screen.page == 0:
             days = ", ".join(d.isoformat() for d in detail.other_days)
             content = truncate(t("lookup.also_noted", viewer.locale, days=days), 2000)
+        cite = Button(t("cite.button", viewer.locale), cite_custom_id("c", screen.paper_id))
         return Page(
             content=content,
             embeds=messages[screen.page].embeds,
             rows=rows_of(
-                controls(screen, viewer, pages=len(messages), toggle=True, extra=[*buttons, *extra])
+                controls(
+                    screen, viewer, pages=len(messages), toggle=True, extra=[*buttons, *extra]
+                ),
+                (cite,),  # its own row: the controls can fill theirs
             ),
         )
 
