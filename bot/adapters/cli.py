@@ -27,6 +27,7 @@ from bot.adapters import exitcodes
 from bot.adapters.check import add_check_parser, cmd_check
 from bot.adapters.dblock import DatabaseLock, DatabaseLocked, LockUnavailable
 from bot.adapters.export_cli import add_export_parser, cmd_export
+from bot.adapters.sync_cli import add_sync_parser, cmd_sync
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.notes import ParseResult
 from bot.core.render import LANGUAGES, Message
@@ -435,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_parser(sub)
     add_export_parser(sub)
+    add_sync_parser(sub)
 
     p = sub.add_parser("run", help="ingest, then run the bot until SIGTERM/SIGINT")
     p.add_argument(
@@ -481,6 +483,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "backup": cmd_backup,
     "check": cmd_check,
     "export": cmd_export,
+    "sync": cmd_sync,
     "run": cmd_run,
     "paper": cmd_paper,
     "search": cmd_search,
