@@ -209,18 +209,27 @@ class SandboxClient:
         route: str | None = None,
         nth: int = 1,
         delay: float = 0.0,
+        answer_delay: float = 0.0,
         retry_after: float = 1.0,
     ) -> None:
         """Make the ``nth`` matching REST request fail with ``status`` (429/500/403) and/or
-        wait ``delay`` seconds first. ``route`` like ``"POST /channels/{channel_id}/messages"``."""
+        wait ``delay`` seconds first, or ``answer_delay`` seconds after it took effect.
+        ``route`` like ``"POST /channels/{channel_id}/messages"``."""
         body = {
             "status": status,
             "route": route,
             "nth": nth,
             "delay": delay,
+            "answer_delay": answer_delay,
             "retry_after": retry_after,
         }
         await self._call("POST", "/faults", body)
+
+    async def forget_nonces(self) -> int:
+        """Let Discord's few-minute nonce window pass: a nonce sent again posts a new message.
+        Returns how many nonces were forgotten."""
+        result: dict[str, int] = await self._call("POST", "/nonces/forget", {})
+        return result["forgotten"]
 
     async def drop_gateway(self, code: int | None = None) -> int:
         """Break the bot's gateway connection (abruptly, or with close ``code``)."""

@@ -13,16 +13,20 @@ FAULT_STATUSES = (429, 500, 403)
 
 @dataclass
 class Fault:
-    """``status`` 429 / 500 / 403 (Missing Permissions, 50013), or None with ``delay`` only.
+    """``status`` 429 / 500 / 403 (Missing Permissions, 50013), or None with delays only.
 
     ``route`` is a route key such as ``"POST /channels/{channel_id}/messages"`` (None: any);
     ``nth`` counts matching requests from when the fault was added (1 = the next one).
+    ``delay`` holds the request before Discord acts on it; ``answer_delay`` holds the answer
+    after it acted — a client that gives up (or dies) meanwhile never learns that its
+    message was posted, the case a sender must recover from without posting it twice.
     """
 
     status: int | None = None
     route: str | None = None
     nth: int = 1
     delay: float = 0.0
+    answer_delay: float = 0.0
     retry_after: float = 1.0
     seen: int = 0
 

@@ -183,8 +183,8 @@ class RestApi:
         started = time.perf_counter()
         headers: dict[str, str] = {}
         body: Any = None
+        fault = self.faults.take(route.key)
         try:
-            fault = self.faults.take(route.key)
             if fault is not None:
                 await asyncio.sleep(fault.delay)
                 error = fault.error()
@@ -228,6 +228,8 @@ class RestApi:
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             }
         )
+        if fault is not None:
+            await asyncio.sleep(fault.answer_delay)
         return json_response(status, payload, headers)
 
     def _check_response(self, route: Route, status: int, payload: Any) -> None:

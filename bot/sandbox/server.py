@@ -137,6 +137,7 @@ class Sandbox:
             ("POST", "/clicks", self._click),
             ("GET", "/interactions/{interaction_id}", self._interaction),
             ("POST", "/faults", self._fault),
+            ("POST", "/nonces/forget", self._forget_nonces),
             ("POST", "/gateway/drop", self._drop),
             ("POST", "/gateway/reconnect", self._reconnect),
         ]
@@ -245,12 +246,19 @@ class Sandbox:
                 route=body.get("route"),
                 nth=int(body.get("nth", 1)),
                 delay=float(body.get("delay", 0.0)),
+                answer_delay=float(body.get("answer_delay", 0.0)),
                 retry_after=float(body.get("retry_after", 1.0)),
             )
         except (TypeError, ValueError) as exc:
             return _user_error(str(exc))
         self.faults.add(fault)
         return json_response(200, {"pending": len(self.faults.pending)})
+
+    async def _forget_nonces(self, request: web.Request) -> web.Response:
+        """As if Discord's nonce window had passed for every message posted so far."""
+        forgotten = len(self.world.nonces)
+        self.world.nonces.clear()
+        return json_response(200, {"forgotten": forgotten})
 
     async def _drop(self, request: web.Request) -> web.Response:
         body = await request.json() if request.body_exists else {}

@@ -10,9 +10,12 @@ topics/rate-limits ("Header Format", "Exceeding A Rate Limit"), topics/opcodes-a
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, SandboxClient
 from bot.sandbox.ratelimit import Rule
 from tests.sandbox.conftest import Api, FakeClock
 
@@ -123,6 +126,43 @@ async def test_enforce_nonce_returns_the_earlier_message(api: Api, clock: FakeCl
     clock.advance(5 * 60 + 1)  # "the past few minutes"
     later = await api("POST", CHANNEL + "/messages", body)
     assert later.body["id"] != first.body["id"]
+
+
+async def test_forgotten_nonces_post_again(api: Api, sandbox: Sandbox) -> None:
+    """The control for "the nonce window has passed" without waiting minutes for it."""
+    body = {"content": "digest", "nonce": "digest-2024-06-12", "enforce_nonce": True}
+    first = await api("POST", CHANNEL + "/messages", body)
+    async with SandboxClient(sandbox.url) as user:
+        assert await user.forget_nonces() == 1
+        later = await api("POST", CHANNEL + "/messages", body)
+        assert later.body["id"] != first.body["id"]
+        again = await api("POST", CHANNEL + "/messages", body)
+        assert again.body["id"] == later.body["id"]  # remembered from now on, as before
+        assert [m["id"] for m in await user.messages("papers")] == [
+            first.body["id"],
+            later.body["id"],
+        ]
+
+
+async def test_an_answer_delay_posts_before_answering(api: Api, sandbox: Sandbox) -> None:
+    """The client that gives up on a slow answer has posted all the same."""
+    created = asyncio.Event()
+
+    def on_event(kind: str, _: dict[str, Any]) -> None:
+        if kind == "message_create":
+            created.set()
+
+    sandbox.journal.listeners.append(on_event)
+    async with SandboxClient(sandbox.url) as user:
+        await user.inject_fault(route="POST /channels/{channel_id}/messages", answer_delay=30)
+        waiting = asyncio.create_task(api("POST", CHANNEL + "/messages", {"content": "slow"}))
+        await created.wait()
+        [posted] = await user.messages("papers")  # a round trip: an answer sent would be in
+        assert not waiting.done()
+        waiting.cancel()
+    assert posted["content"] == "slow"
+    request = sandbox.journal.requests[-1]
+    assert (request["status"], request["response"]["id"]) == (200, posted["id"])
 
 
 async def test_crosspost_only_in_announcement_channels_and_once(api: Api) -> None:
