@@ -6,10 +6,13 @@ import asyncio
 import logging
 import shutil
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import count
 from pathlib import Path
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.adapters.health import HealthState
 from bot.adapters.metrics import Metrics
@@ -52,16 +55,44 @@ def test_last_fire_around_seoul_midnight(now: datetime, expected: datetime) -> N
     assert last_fire(digest_trigger(effective(time(0, 0))), now) == expected
 
 
-def test_dst_transitions_neither_loop_nor_skip() -> None:
-    trigger = digest_trigger(effective(time(2, 30), "America/New_York"))
-    start = datetime(2024, 3, 8, tzinfo=UTC)  # spring forward on 2024-03-10
-    fire = trigger.get_next_fire_time(None, start)
-    days = []
-    while fire is not None and fire < start + timedelta(days=6):
-        days.append(fire.astimezone(ZoneInfo("America/New_York")).date())
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    assert len(days) == len(set(days))  # never twice a day
-    assert len(days) >= 5
+@pytest.mark.parametrize(
+    ("at", "first"),
+    [
+        pytest.param(time(2, 30), date(2024, 3, 8), id="02:30 missing on 03-10"),
+        pytest.param(
+            time(1, 30),
+            date(2024, 11, 1),
+            id="01:30 twice on 11-03",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="APScheduler fires at both 01:30s, and last_fire steps in local wall time"
+                " (fire + 1 s lands back in the earlier 01:30), so it never ends",
+            ),
+        ),
+    ],
+)
+def test_dst_transitions_neither_loop_nor_skip(at: time, first: date) -> None:
+    new_york = ZoneInfo("America/New_York")
+    trigger = digest_trigger(effective(at, "America/New_York"))
+    days = [first + timedelta(days=i) for i in range(6)]
+    fires: list[datetime] = []
+    fire = trigger.get_next_fire_time(None, datetime.combine(first, time(0), new_york))
+    while fire is not None and fire.astimezone(new_york).date() <= days[-1] and len(fires) < 9:
+        fires.append(fire)
+        # As APScheduler asks after running a job: its clock is in UTC.
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
+    assert [f.astimezone(new_york).date() for f in fires] == days  # each day once
+    original = CronTrigger.get_next_fire_time
+    asked = count()
+
+    def bounded(self: CronTrigger, previous: datetime | None, now: datetime) -> datetime | None:
+        assert next(asked) < 100, "fire times stopped moving forward"
+        following: datetime | None = original(self, previous, now)
+        return following
+
+    with patch.object(CronTrigger, "get_next_fire_time", bounded):
+        for fire in fires:  # what a run at that fire, or a catch-up soon after, looks up
+            assert last_fire(trigger, fire.astimezone(UTC) + timedelta(minutes=5)) == fire
 
 
 @pytest.fixture
