@@ -63,11 +63,6 @@ def test_last_fire_around_seoul_midnight(now: datetime, expected: datetime) -> N
             time(1, 30),
             date(2024, 11, 1),
             id="01:30 twice on 11-03",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="APScheduler fires at both 01:30s, and last_fire steps in local wall time"
-                " (fire + 1 s lands back in the earlier 01:30), so it never ends",
-            ),
         ),
     ],
 )

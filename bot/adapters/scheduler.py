@@ -39,9 +39,35 @@ GuildLister = Callable[[], list[tuple[int, int | None]]]
 WATCH_SECONDS = 60
 
 
+class DailyTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler has no type hints
+    """A cron trigger that fires once per local day.
+
+    When clocks go back, a time in the repeated hour (01:30 in New York on the first
+    Sunday of November) happens twice, and `CronTrigger` fires at both: the second fire
+    of a local day is skipped here.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """The next fire time after `now` on a later local day than `previous_fire_time`."""
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        if previous_fire_time is not None and fire is not None:
+            local = previous_fire_time.astimezone(self.timezone).date()
+            if fire.astimezone(self.timezone).date() == local:
+                fire = super().get_next_fire_time(fire, _after(fire))
+        return fire
+
+
+def _after(fire: datetime) -> datetime:
+    """Just after `fire`, counted in UTC: one second after a local time in a repeated hour
+    is the same wall-clock time, so stepping in local time never moves on."""
+    return fire.astimezone(UTC) + timedelta(seconds=1)
+
+
 def digest_trigger(settings: Effective) -> CronTrigger:
     """Every day at the server's time, in the server's time zone."""
-    return CronTrigger(
+    return DailyTrigger(
         hour=settings.time.hour, minute=settings.time.minute, timezone=ZoneInfo(settings.timezone)
     )
 
@@ -52,7 +78,7 @@ def last_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
     previous = None
     while fire is not None and fire <= now:
         previous = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        fire = trigger.get_next_fire_time(fire, _after(fire))
     return previous
 
 
@@ -149,7 +175,7 @@ class DigestScheduler:
         for _ in range(nth - 1):
             if fire is None:
                 break
-            fire = job.trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+            fire = job.trigger.get_next_fire_time(fire, _after(fire))
         return fire
 
     async def run(
