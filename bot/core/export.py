@@ -63,7 +63,7 @@ class Note:
 @dataclass(frozen=True, slots=True)
 class ExportPaper:
     """A paper as exported: the library's fields, the notes of the days exported, and the
-    own links of all its entries (`bot.core.cite.own_link`), exported days or not, so
+    own links of all its entries (`bot.core.papers.own_link`), exported days or not, so
     that its citation is the same in every export."""
 
     title: str
