@@ -37,7 +37,10 @@ SHAPES = {
     "v2": (2, True),
     "v3": (3, True),
     "v3-published": (3, True),
+    "v4": (4, True),
 }
+# v4 written from tests/fixtures/vault, where a paper is in a vault note and a daily file.
+BOTH_SHAPES = "v4-vault"
 INDEX_TABLES = ("paper_fts", "title_fts", "title_trigram", "title_words")
 
 
@@ -53,16 +56,16 @@ def listing(folder: Path, pattern: str = "*") -> list[str]:
     return sorted(p.name for p in folder.glob(pattern))
 
 
-def query(path: Path, sql: str) -> list[tuple[object, ...]]:
+def query(path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
     with closing(sqlite3.connect(path)) as raw:
-        return raw.execute(sql).fetchall()
+        return raw.execute(sql, params).fetchall()
 
 
 LEDGER = "SELECT channel_id, day, part, nonce, state, message_id FROM deliveries ORDER BY 1, 2, 3"
 
 
 def test_every_shape_has_a_dump() -> None:
-    assert sorted(p.stem for p in SCHEMAS.glob("*.sql")) == sorted(SHAPES)
+    assert sorted(p.stem for p in SCHEMAS.glob("*.sql")) == sorted([*SHAPES, BOTH_SHAPES])
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
@@ -281,6 +284,32 @@ async def test_index_version_change_reindexes_on_open(
     assert query(path, "SELECT value FROM meta WHERE key = 'index_version'") == [
         (str(INDEX_VERSION + 1),)
     ]
+
+
+async def test_a_vault_note_beside_a_daily_file_is_folded_on_upgrade(tmp_path: Path) -> None:
+    """v4 kept a paper's vault note (2025-01-07) beside the daily file of the same notes
+    (2025-01-08) as two appearances; the new index version's reindex folds the note, and
+    re-derives the paper's dates as an ingest would."""
+    path = load(BOTH_SHAPES, tmp_path)
+    tiny = "SELECT id, first_date, last_date FROM papers WHERE title LIKE 'Tiny Mixers%'"
+    ((paper_id, *dates),) = query(path, tiny)
+    assert dates == ["2025-01-07", "2025-01-08"]
+    async with Store.open(path) as store:
+        assert [(a.source, a.date) for a in await store.paper_appearances(paper_id)] == [
+            ("daily/2025-01-08.md", date(2025, 1, 8))
+        ]
+        assert await store.day_entries(date(2025, 1, 7)) == []
+        assert await store.tag_count("efficiency") == 2  # Tiny and Dense Mixers, counted once
+    assert query(path, tiny) == [(paper_id, "2025-01-08", "2025-01-08")]
+    assert query(path, "SELECT source FROM appearances WHERE folded") == [
+        ("arXiv/2025/250107 Tiny Mixers.md",)
+    ]
+    tags = "SELECT DISTINCT last_date FROM paper_tags WHERE paper_id = ?"
+    assert query(path, tags, paper_id) == [("2025-01-08",)]
+    built = snapshot(path)
+    async with Store.open(path) as store:  # what a reindex leaves, another one keeps
+        await store.reindex()
+    assert snapshot(path) == built
 
 
 async def test_reindex_rebuilds_what_ingest_builds(seeded_store: Store, tmp_path: Path) -> None:

@@ -236,7 +236,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
     queries = {
         "files": "SELECT source, sha256, size, problems FROM files",
         "appearances": "SELECT source, date, position, line, paper_key, title, authors, org,"
-        " abstract, commentary_ko, commentary_en, tags, links FROM appearances",
+        " abstract, commentary_ko, commentary_en, tags, links, folded FROM appearances",
         "papers": "SELECT key, title, authors, org, abstract, tags, links, first_date, last_date"
         " FROM papers",
         "paper_tags": "SELECT t.tag, t.last_date, p.key FROM paper_tags t JOIN papers p"
@@ -257,7 +257,8 @@ async def test_ingest_in_chunks_gives_the_same_store_and_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One file per chunk (in the process pool) against one batch: a paper noted on several
-    days is merged across chunks, edited, and loses a day, with the same counts."""
+    days (and in a vault note, folded) is merged across chunks, edited, and loses a day,
+    with the same counts."""
     import bot.services.ingest as ingest_module
 
     notes = tmp_path / "notes"
@@ -265,6 +266,7 @@ async def test_ingest_in_chunks_gives_the_same_store_and_changes(
     for day in range(1, 9):
         papers = [(f"Paper {day}", "solo"), ("Recurring Paper", f"t{day % 3}")]
         write_day(notes, f"{day:02}.txt", f"2024-06-{day:02}", *papers)
+    (notes / "240605 Recurring.md").write_text("https://a.io/r\n\n*Recurring Paper* (A. Author)\n")
     whole, chunked = tmp_path / "whole.sqlite3", tmp_path / "chunked.sqlite3"
 
     async def both() -> tuple[IngestChanges, IngestChanges]:
@@ -286,7 +288,9 @@ async def test_ingest_in_chunks_gives_the_same_store_and_changes(
         # (an FTS5 data row's id holds its segment's id above bit 37; 1-10 are headers)
         segments = "SELECT count(DISTINCT rowid >> 37) FROM {}_data WHERE rowid > 10"
         counts = [raw.execute(segments.format(t)).fetchone()[0] for t in FULL_TEXT_TABLES]
+        folded = raw.execute("SELECT source FROM appearances WHERE folded").fetchall()
     assert counts == [1] * len(FULL_TEXT_TABLES)
+    assert folded == [("240605 Recurring.md",)]
     write_day(notes, "03.txt", "2024-06-03", ("Paper 3", "solo"), ("Recurring Paper", "edited"))
     write_day(notes, "09.txt", "2024-06-09", ("Recurring Paper", "late"))
     (notes / "05.txt").unlink()

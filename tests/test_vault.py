@@ -16,12 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import vault
+from bot.core.export import Filters
 from bot.core.notes import Entry, ParseResult, parse_bytes
+from bot.core.papers import Appearance, fold, merge
+from bot.core.render import paper_url
 from bot.core.shapes import parse_notes
 from bot.core.vault import NoteName, note_link, note_name
+from bot.services.digest import DigestComposer
 from bot.services.ingest import ingest
 from bot.services.lookup import LookupService
 from bot.store import Store
+from bot.store.export import ExportStore
 from tests.test_cli import bot
 from tests.test_notes_hostile import GROWTH_LIMIT, growth, python_work
 
@@ -586,18 +591,147 @@ async def test_a_folder_with_both_shapes(store: Store) -> None:
     assert dense != tiny
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the store keeps both appearances (the note's on 2025-01-07, the daily file's on"
-    " 2025-01-08): folding them needs an appearances column (see the vault report)",
-)
+TINY = "Tiny Mixers: Sparse Token Mixing for Small Language Models"
+TINY_NOTE = "arXiv/2025/250107 Tiny Mixers.md"
+TINY_ARXIV = "https://arxiv.org/abs/2501.01234"  # the note's own link; the daily file has none
+
+
+async def shown(store: Store, paper_id: int) -> list[tuple[str, date]]:
+    """Where and when a paper appears, as digests and lookups show it."""
+    return [(a.source, a.date) for a in await store.paper_appearances(paper_id)]
+
+
 async def test_a_paper_in_both_shapes_within_a_week_is_one_appearance(store: Store) -> None:
     await ingest(store, FIXTURES)
-    tiny = await titled(store, "Tiny Mixers: Sparse Token Mixing for Small Language Models")
-    assert [(a.source, a.date) for a in await store.paper_appearances(tiny)] == [
-        ("daily/2025-01-08.md", date(2025, 1, 8))  # dated by the daily file
-    ]
-    assert not [e for e in await store.day_entries(date(2025, 1, 7)) if e.paper_id == tiny]
+    tiny = await titled(store, TINY)
+    assert await shown(store, tiny) == [("daily/2025-01-08.md", date(2025, 1, 8))]
+    assert (await store.summaries([tiny]))[tiny].date == date(2025, 1, 8)
+    # The note's day holds nothing else: it is no day of notes (no digest, no export).
+    assert await store.day_entries(date(2025, 1, 7)) == []
+    assert await store.day_after(date(2025, 1, 6)) == date(2025, 1, 8)
+    assert await store.days("2025-01-01", "2025-02-01", 5) == [(date(2025, 1, 8), 1)]
+    for near in (date(2025, 1, 6), date(2025, 1, 8)):
+        assert date(2025, 1, 7) not in await store.nearest_days(near, 3)
+    assert (await store.stats()).days == len(await store.days("", "9", 100))
+    assert await store.days_after(date(2025, 1, 6)) == len(await store.days("2025-01-07", "9", 100))
+    exports = ExportStore(store)
+    assert await exports.count(Filters(since=date(2025, 1, 7), until=date(2025, 1, 7))) == 0
+    assert await exports.nth_newest_day(Filters(until=date(2025, 1, 7)), 0) != date(2025, 1, 7)
+    # The note's own link is the paper's, and the title of its embeds links there.
+    exported = await exports.paper(tiny)
+    assert exported is not None
+    assert TINY_ARXIV in exported.links and exported.own_links == (TINY_ARXIV,)
+    assert [n.date for n in exported.notes] == [date(2025, 1, 8)]
+    (view,) = await DigestComposer(store).views(date(2025, 1, 8))
+    assert (view.entry.title, paper_url(view)) == (TINY, TINY_ARXIV)
+    detail = await LookupService(store).paper(tiny)
+    assert detail is not None and detail.other_days == ()
+    assert (detail.view.date, detail.view.position, detail.view.total) == (date(2025, 1, 8), 1, 1)
+    assert paper_url(detail.view) == TINY_ARXIV
+
+
+def tiny_notes(folder: Path, day: str | None = None, *titles: str) -> Path:
+    """A notes folder with the Tiny Mixers note (2025-01-07) and, for a `day`, the daily
+    file of that day with the fixture's daily entry under each of `titles`."""
+    (folder / "arXiv/2025").mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / TINY_NOTE, folder / TINY_NOTE)
+    if day is not None:
+        entry = (FIXTURES / "daily/2025-01-08.md").read_text(encoding="utf-8").split("\n", 1)[1]
+        (folder / "daily").mkdir(exist_ok=True)
+        text = "".join(entry.replace(TINY, title) + "\n" for title in titles)
+        (folder / f"daily/{day}.md").write_text(f"{day}\n{text}", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("day", "folded"),
+    [
+        ("2025-01-07", True),
+        ("2025-01-14", True),  # seven days after the note
+        ("2024-12-31", True),  # seven days before
+        ("2025-01-15", False),
+        ("2024-12-30", False),
+    ],
+)
+async def test_a_note_folds_into_a_daily_file_within_seven_days(
+    store: Store, tmp_path: Path, day: str, folded: bool
+) -> None:
+    await ingest(store, tiny_notes(tmp_path, day, "Warm-up Paper", TINY))
+    tiny = await titled(store, TINY)
+    daily = (f"daily/{day}.md", date.fromisoformat(day))
+    note = (TINY_NOTE, date(2025, 1, 7))
+    places = [daily] if folded else sorted([daily, note], key=lambda place: place[1])
+    assert await shown(store, tiny) == places
+    on_its_day = [e.appearance.source for e in await store.day_entries(date(2025, 1, 7))]
+    assert (TINY_NOTE in on_its_day) is not folded
+    # Days of notes, with their entries: the daily file's two, the note's one.
+    counts = {daily[1]: 2} if folded else {daily[1]: 2, note[1]: 1}
+    assert dict(await store.days("2024-01-01", "2026-01-01", 5)) == counts
+    assert (await store.stats()).latest_day == max(counts)
+    detail = await LookupService(store).paper(tiny)
+    assert detail is not None and detail.view.date == places[-1][1]
+    assert detail.view.total == counts[detail.view.date]
+    assert len(detail.other_days) == len(places) - 1
+    if folded:  # search snippets quote the daily entry (no English), not the note
+        assert (await store.paper_texts([tiny]))[tiny].commentary_en == ""
+
+
+async def test_the_note_unfolds_when_the_daily_file_no_longer_notes_the_paper(
+    store: Store, tmp_path: Path
+) -> None:
+    notes = tiny_notes(tmp_path)
+    await ingest(store, notes)
+    tiny = await titled(store, TINY)
+    assert await shown(store, tiny) == [(TINY_NOTE, date(2025, 1, 7))]  # alone: its own
+    tiny_notes(tmp_path, "2025-01-08", TINY)
+    report = await ingest(store, notes)
+    assert (report.changes.added, report.changes.updated) == (0, 1)
+    assert await shown(store, tiny) == [("daily/2025-01-08.md", date(2025, 1, 8))]
+    tiny_notes(tmp_path, "2025-01-08", "Another Paper")
+    report = await ingest(store, notes)
+    assert (report.changes.added, report.changes.updated, report.changes.removed) == (1, 1, 0)
+    assert date(2025, 1, 7) in report.changes.days  # its digest shows the paper again
+    assert await titled(store, TINY) == tiny  # the same paper: its buttons keep working
+    assert await shown(store, tiny) == [(TINY_NOTE, date(2025, 1, 7))]
+    assert (await store.summaries([tiny]))[tiny].date == date(2025, 1, 7)
+    assert [e.paper_id for e in await store.day_entries(date(2025, 1, 7))] == [tiny]
+
+
+async def test_recent_papers_are_dated_by_what_is_shown(store: Store, tmp_path: Path) -> None:
+    """An empty /paper autocomplete walks the newest appearances: a note folded into an
+    older daily file must not make its paper look recent."""
+    for day in range(10, 18):  # the newest 8 appearances (the window for 2 papers): Alpha
+        (tmp_path / f"06-{day}.txt").write_text(f"2024-06-{day}\nAlpha Paper\n(Ann Lee)\n")
+    (tmp_path / "06-05.txt").write_text("2024-06-05\nYankee Paper\n(Bo Kim)\n")
+    (tmp_path / "06-03.txt").write_text("2024-06-03\nXray Paper\n(Cy Park)\n")
+    (tmp_path / "240610 Xray.md").write_text("https://a.io/x\n\n*Xray Paper* (Cy Park)\n")
+    await ingest(store, tmp_path)
+    assert [p.title for p in await store.recent_papers(2)] == ["Alpha Paper", "Yankee Paper"]
+
+
+def test_only_vault_notes_fold_and_only_into_daily_files() -> None:
+    """Two notes, or two daily files, of a paper in one week stay two appearances; the
+    paper is worded and dated as shown, its tags come from every appearance."""
+
+    def noted(source: str, day: str, title: str, tag: str) -> Appearance:
+        entry = Entry(title, (), None, None, "", "", (tag,), (), 1)
+        return Appearance(source, date.fromisoformat(day), 1, entry)
+
+    note = noted("2024/240613 Samba.md", "2024-06-13", "samba: simple", "note")
+    other = noted("2024/240611 Samba.md", "2024-06-11", "SAMBA: Simple", "other")
+    daily = noted("2024-06-12.md", "2024-06-12", "Samba: Simple", "daily")
+    assert [a.folded for a in fold([note, other])] == [False, False]
+    assert [a.folded for a in fold([daily, daily])] == [False, False]
+    folded = fold([note, daily, other])
+    assert [a.folded for a in folded] == [True, False, True]
+    paper = merge(folded)
+    assert (paper.title, paper.first_date, paper.last_date) == (
+        "Samba: Simple",
+        date(2024, 6, 12),
+        date(2024, 6, 12),
+    )
+    assert paper.tags == ("other", "daily", "note")
+    assert [a.folded for a in fold([folded[0]])] == [False]  # alone again
 
 
 def test_lint_treats_notes_like_daily_files() -> None:

@@ -2,16 +2,26 @@
 
 The same paper can be written up on several days; the library shows one paper
 with the latest wording, every tag and link it was ever given, and its dates.
+
+A folder may hold both the vault (one note per paper) and the daily export of the same
+notes, whose dates can differ by a day or a few: a vault note within `FOLD_DAYS` of a
+daily file's entry of the same paper is folded into it, one appearance dated by the
+daily file, its links still the paper's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.core.notes import Entry
 from bot.core.text import extract_urls, index_form, squash, words
+from bot.core.vault import own_note_link
+
+# How far apart (in days) a vault note and a daily file's entry of one paper are still
+# one appearance: the vault's dates run a day or a few off the daily export's.
+FOLD_DAYS = 7
 
 
 def paper_key(title: str) -> str:
@@ -57,6 +67,7 @@ class Appearance:
     position: int
     entry: Entry
     index: EntryIndex | None = None
+    folded: bool = False  # a vault note folded into a daily file's entry (see `fold`)
 
     def indexed(self) -> EntryIndex:
         """The entry's index form, computed now if the parser did not provide it."""
@@ -89,8 +100,39 @@ class PaperRecord:
         return ix.title, ix.authors, ix.abstract, ix.commentary
 
 
+def _near(a: Appearance, b: Appearance) -> bool:
+    return abs((a.date - b.date).days) <= FOLD_DAYS
+
+
+def fold(appearances: Sequence[Appearance]) -> list[Appearance]:
+    """A paper's appearances, each vault note's `folded` when a daily file noted the paper
+    within `FOLD_DAYS` of it (both are the same notes), cleared otherwise."""
+    if len(appearances) == 1 and not appearances[0].folded:  # most papers: nothing to fold
+        return list(appearances)
+    notes = [own_note_link(a.source) is not None for a in appearances]
+    daily = [a for a, note in zip(appearances, notes, strict=True) if not note]
+    folds = [
+        note and any(_near(a, d) for d in daily) for a, note in zip(appearances, notes, strict=True)
+    ]
+    return [
+        a if folded == a.folded else replace(a, folded=folded)
+        for a, folded in zip(appearances, folds, strict=True)
+    ]
+
+
+def with_folded(shown: Appearance, folded: Iterable[Appearance]) -> Appearance:
+    """A daily file's appearance as shown, with the links of the notes folded into it
+    first: a note's first link is the paper's own page, which the daily entry lacks."""
+    notes = [a for a in folded if _near(a, shown)]
+    if not notes:
+        return shown
+    links = dict.fromkeys(link for a in (*notes, shown) for link in a.entry.links)
+    return replace(shown, entry=replace(shown.entry, links=tuple(links)))
+
+
 def merge(appearances: Sequence[Appearance]) -> PaperRecord:
-    """One paper from its appearances: latest wording wins, tags and links are unioned."""
+    """One paper from its appearances: the latest wording shown wins and its dates are
+    those shown (not folded); tags, links, abstract and commentary come from all."""
     if len(appearances) == 1:  # most papers are noted once: nothing to merge
         (only,) = appearances
         e = only.entry
@@ -107,14 +149,17 @@ def merge(appearances: Sequence[Appearance]) -> PaperRecord:
             only.indexed(),
         )
     ordered = sorted(appearances, key=lambda a: (a.date, a.source, a.position))
-    latest = ordered[-1].entry
-    with_abstract = next((a for a in reversed(ordered) if a.entry.abstract), None)
+    shown = [a for a in ordered if not a.folded]
+    latest = shown[-1].entry
+    with_abstract = next(
+        (a for a in (*reversed(shown), *reversed(ordered)) if a.entry.abstract), None
+    )
     tags = dict.fromkeys(tag for a in ordered for tag in a.entry.tags)
     links = dict.fromkeys(link for a in ordered for link in a.entry.links)
     indexes = [a.indexed() for a in ordered]
     # The index tokenizes word by word, so the forms of the parts join to that of the whole.
     index = replace(
-        indexes[-1],
+        shown[-1].indexed(),
         abstract=with_abstract.indexed().abstract if with_abstract else "",
         commentary=" ".join(ix.commentary for ix in indexes if ix.commentary),
     )
@@ -126,8 +171,8 @@ def merge(appearances: Sequence[Appearance]) -> PaperRecord:
         abstract=with_abstract.entry.abstract if with_abstract else None,
         tags=tuple(tags),
         links=tuple(links),
-        first_date=ordered[0].date,
-        last_date=ordered[-1].date,
+        first_date=shown[0].date,
+        last_date=shown[-1].date,
         index=index,
     )
 

@@ -3,9 +3,11 @@
 A paper's own fields (title, authors, abstract, every tag and link) come from `papers`,
 where ingest merged them over all its appearances; its notes — the commentaries of
 each day — from `appearances`. Every appearance of a matching paper is read, those
-outside the period too, for its own link (`bot.core.cite.own_link`): a paper's
-citation must not depend on the days exported. One query serves a single paper
-(/cite) and a filtered export, so a citation and an export always agree.
+outside the period and vault notes folded into a daily file's entry too, for its own
+link (`bot.core.papers.own_link`): a paper's citation must not depend on the days
+exported; a folded note is no note of its own (the daily file's is the same). One
+query serves a single paper (/cite) and a filtered export, so a citation and an export
+always agree.
 """
 
 from __future__ import annotations
@@ -22,18 +24,18 @@ from bot.store.base import Database
 
 _COLUMNS = (
     "SELECT p.id, p.title, p.authors, p.org, p.abstract, p.tags, p.links,"
-    " a.date, a.commentary_ko, a.commentary_en, a.links"
+    " a.date, a.commentary_ko, a.commentary_en, a.links, a.folded"
     " FROM appearances a JOIN papers p ON p.key = a.paper_key"
 )
 # Papers with a note from `since` to `until` and the tag (any tag when it is NULL).
 _MATCHING = (
-    " p.key IN (SELECT paper_key FROM appearances WHERE date >= ? AND date <= ?)"
+    " p.key IN (SELECT paper_key FROM appearances WHERE date >= ? AND date <= ? AND NOT folded)"
     " AND (? IS NULL OR p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?))"
 )
 # Notes from `since` to `until` of papers with the tag.
 _NOTES = (
     " FROM appearances a JOIN papers p ON p.key = a.paper_key WHERE a.date >= ? AND a.date <= ?"
-    " AND (? IS NULL OR p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?))"
+    " AND NOT a.folded AND (? IS NULL OR p.id IN (SELECT paper_id FROM paper_tags WHERE tag = ?))"
 )
 _ORDER = " ORDER BY a.date, a.source, a.position"
 FIRST_DAY, LAST_DAY = date.min, date.max
@@ -52,7 +54,7 @@ def _papers(rows: Sequence[Sequence[Any]], filters: Filters) -> list[ExportPaper
     papers: dict[int, ExportPaper] = {}
     notes: dict[int, list[Note]] = {}
     own: dict[int, dict[str, None]] = {}
-    for pid, title, authors, org, abstract, tags, links, day, ko, en, entry_links in rows:
+    for pid, title, authors, org, abstract, tags, links, day, ko, en, entry_links, folded in rows:
         if pid not in papers:
             papers[pid] = ExportPaper(
                 title,
@@ -65,7 +67,7 @@ def _papers(rows: Sequence[Sequence[Any]], filters: Filters) -> list[ExportPaper
         if (link := own_link(json.loads(entry_links), (ko, en))) is not None:
             own.setdefault(pid, {})[link] = None
         noted = date.fromisoformat(day)
-        if since <= noted <= until:
+        if not folded and since <= noted <= until:
             notes.setdefault(pid, []).append(Note(noted, ko, en))
     return [
         replace(papers[pid], notes=tuple(found), own_links=tuple(own.get(pid, ())))

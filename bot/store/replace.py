@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.core.notes import Entry, ParseResult, Problem
-from bot.core.papers import Appearance, PaperRecord, index_entry, merge
+from bot.core.papers import Appearance, PaperRecord, fold, index_entry, merge
 from bot.core.vault import own_note_link
 from bot.store.base import Database
 
@@ -94,10 +94,19 @@ FULL_TEXT_TABLES = ("paper_fts", "title_fts", "title_trigram")
 # The version of the search indexes' rows: the index text `bot.core.papers.index_entry`
 # makes (with `bot.core.text`) and `_insert_index` writes. Bump it when either changes:
 # a database whose indexes an older version built is reindexed at its next read-write
-# open (`Store.open`, `Store.reindex`).
-INDEX_VERSION = 1
+# open (`Store.open`, `Store.reindex`). 2: a vault note folded into a daily file's entry
+# (migration 5) no longer gives the paper its title or dates.
+INDEX_VERSION = 2
 # Papers re-derived per step of a reindex: bounds its memory on a million papers.
 REINDEX_BATCH = 2000
+# The papers a reindex re-derives whole, folds and dates too (`Replacement.reindex`): those
+# noted beside another file in a Markdown file named by six digits, as dated vault notes
+# are (`bot.core.vault.note_name` tells them exactly; this only narrows them down).
+_FOLDABLE = (
+    "INSERT INTO batch_keys SELECT paper_key FROM appearances GROUP BY paper_key"
+    " HAVING count(*) > 1 AND max(source LIKE '%.md' AND (source GLOB '[0-9][0-9][0-9][0-9]"
+    "[0-9][0-9]*' OR source GLOB '*/[0-9][0-9][0-9][0-9][0-9][0-9]*'))"
+)
 
 # Drop what is derived from the papers in `batch_keys`. A paper left without entries
 # stays until `finish`: a later chunk of the batch may bring it back (a note renamed,
@@ -228,11 +237,16 @@ class Replacement(Database):
         an ingest builds them; returns how many papers were indexed.
 
         Papers keep their ids and keys (what identifies them to the digest ledger and to
-        Discord buttons); only the derived index rows are written again. The full-text
+        Discord buttons); only the derived index rows are written again, but for the
+        papers a vault note may fold into: they are re-derived whole first, as an ingest
+        would, so a database whose folds an older version decided gets them. The full-text
         tables are dropped and created again from their own stored definitions: deleting
         every row of an FTS5 table leaves a tombstone per row, and made this five times
         slower than an ingest.
         """
+        await self.start()
+        await self._db.execute(_FOLDABLE)
+        await self._rebuild_papers([], [])
         for table in FULL_TEXT_TABLES:
             definition = await self._scalar(
                 "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)
@@ -301,6 +315,7 @@ class Replacement(Database):
         grouped: dict[str, list[Appearance]] = {}
         for appearance in [*new, *map(appearance_from_row, rows)]:
             grouped.setdefault(appearance.key, []).append(appearance)
+        await self._refold(grouped)
         records = [merge(items) for items in grouped.values()]
         encoded = {a.key: row for a, row in zip(new, new_rows, strict=True)}
         await self._db.executemany(
@@ -336,6 +351,22 @@ class Replacement(Database):
             "INSERT INTO tags (tag, papers) SELECT tag, count(*) FROM paper_tags"
             " WHERE paper_id IN batch_ids GROUP BY tag"
             " ON CONFLICT (tag) DO UPDATE SET papers = papers + excluded.papers"
+        )
+
+    async def _refold(self, grouped: dict[str, list[Appearance]]) -> None:
+        """Fold each paper's appearances (`bot.core.papers.fold`) in `grouped` and in the
+        table, where only the flags that change are written."""
+        changed = []
+        for key, items in grouped.items():
+            grouped[key] = fold(items)
+            changed += [
+                (a.folded, a.source, a.entry.line, key)
+                for before, a in zip(items, grouped[key], strict=True)
+                if a.folded != before.folded
+            ]
+        await self._db.executemany(
+            "UPDATE appearances SET folded = ? WHERE source = ? AND line = ? AND paper_key = ?",
+            changed,
         )
 
     async def _insert_derived(self, records: Sequence[tuple[int, PaperRecord]]) -> None:
@@ -397,13 +428,13 @@ def _entry_row(item: Appearance) -> tuple[Any, ...]:
 # The `appearances` columns `appearance_from_row` reads, in its order (table alias `a`).
 APPEARANCE_COLUMNS = (
     "a.source, a.date, a.position, a.line, a.title, a.authors, a.org, a.abstract,"
-    " a.commentary_ko, a.commentary_en, a.tags, a.links"
+    " a.commentary_ko, a.commentary_en, a.tags, a.links, a.folded"
 )
 
 
 def appearance_from_row(row: Sequence[Any]) -> Appearance:
     """An appearance from its `APPEARANCE_COLUMNS`."""
-    source, day, position, line, title, authors, org, abstract, ko, en, tags, links = row
+    source, day, position, line, title, authors, org, abstract, ko, en, tags, links, folded = row
     entry = Entry(
         title=title,
         authors=tuple(json.loads(authors)),
@@ -415,7 +446,7 @@ def appearance_from_row(row: Sequence[Any]) -> Appearance:
         links=tuple(json.loads(links)),
         line=line,
     )
-    return Appearance(source, date.fromisoformat(day), position, entry)
+    return Appearance(source, date.fromisoformat(day), position, entry, folded=bool(folded))
 
 
 def _paper_row_of(row: Sequence[Any]) -> tuple[Any, ...]:

@@ -12,17 +12,17 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.core.notes import Problem
-from bot.core.papers import Appearance
+from bot.core.papers import FOLD_DAYS, Appearance, with_folded
 from bot.store.base import Database, StoreError
 from bot.store.digests import DigestStore
 from bot.store.replace import (
@@ -48,6 +48,8 @@ RECENT_WINDOW = 4
 EARLIER_LINK_WEIGHT = 3
 EARLIER_BATCH = 256
 EARLIER_BATCH_MAX = 2048  # then only the rarest tags are looked at (`_earlier_tail`)
+# How far from a day the vault notes folded into its entries may lie.
+FOLD_SPAN = timedelta(days=FOLD_DAYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,17 @@ class StoreStats:
 
 def _summary(row: Sequence[Any]) -> PaperSummary:
     return PaperSummary(row[0], row[1], date.fromisoformat(row[2]), tuple(json.loads(row[3])))
+
+
+def _shown(rows: Iterable[Sequence[Any]]) -> list[tuple[int, Appearance]]:
+    """(paper id, appearance) of rows of (paper id, `APPEARANCE_COLUMNS`) that are shown,
+    in order; the folded ones give their links to those of their paper near them."""
+    read = [(row[0], appearance_from_row(row[1:])) for row in rows]
+    folded: dict[int, list[Appearance]] = {}
+    for pid, a in read:
+        if a.folded:
+            folded.setdefault(pid, []).append(a)
+    return [(pid, with_folded(a, folded.get(pid, ()))) for pid, a in read if not a.folded]
 
 
 class Store(Database):
@@ -296,25 +309,26 @@ class Store(Database):
     async def stats(self) -> StoreStats:
         """How big the library is."""
         papers = await self._scalar("SELECT count(*) FROM papers")
-        days = await self._scalar("SELECT count(DISTINCT date) FROM appearances")
+        days = await self._scalar("SELECT count(DISTINCT date) FROM appearances WHERE NOT folded")
         tags = await self._scalar("SELECT count(*) FROM tags")
-        latest = await self._scalar("SELECT max(date) FROM appearances")
+        latest = await self._scalar("SELECT max(date) FROM appearances WHERE NOT folded")
         return StoreStats(papers, days, tags, date.fromisoformat(latest) if latest else None)
 
     async def recent_papers(self, limit: int) -> list[PaperSummary]:
         """The most recently noted papers (what an empty /paper autocomplete shows).
 
         `papers` has no index on `last_date`, so sorting it all costs ~0.5 s at a
-        million papers. A paper's last date is its newest appearance, so the answer
-        lies among the papers of the newest appearances (walked on their date index):
-        every appearance on or after the date of the `RECENT_WINDOW`-th newest. If those
-        hold fewer than `limit` papers (a paper noted on many of the latest days), the
-        whole table is sorted after all.
+        million papers. A paper's last date is its newest appearance not folded, so the
+        answer lies among the papers of the newest such appearances (walked on their date
+        index): every one on or after the date of the `RECENT_WINDOW`-th newest appearance
+        (folded or not: a later date only narrows the window to papers dated later). If
+        those hold fewer than `limit` papers (a paper noted on many of the latest days),
+        the whole table is sorted after all.
         """
         rows = list(
             await self._rows(
                 "SELECT p.id, p.title, p.last_date, p.tags FROM papers p"
-                " WHERE p.key IN (SELECT paper_key FROM appearances WHERE date >="
+                " WHERE p.key IN (SELECT paper_key FROM appearances WHERE NOT folded AND date >="
                 " coalesce((SELECT date FROM appearances ORDER BY date DESC LIMIT 1 OFFSET ?),"
                 " '')) ORDER BY p.last_date DESC, p.id DESC LIMIT ?",
                 (RECENT_WINDOW * limit - 1, limit),
@@ -436,27 +450,37 @@ class Store(Database):
     async def day_after(self, day: date | None) -> date | None:
         """The first day of notes strictly after `day` (the archive's first for None)."""
         found = await self._scalar(
-            "SELECT min(date) FROM appearances WHERE date > ?", (day.isoformat() if day else "",)
+            "SELECT min(date) FROM appearances WHERE date > ? AND NOT folded",
+            (day.isoformat() if day else "",),
         )
         return date.fromisoformat(found) if found else None
 
     async def days_after(self, day: date | None) -> int:
         """How many days of notes lie after `day` (all of them for None)."""
         count: int = await self._scalar(
-            "SELECT count(DISTINCT date) FROM appearances WHERE date > ?",
+            "SELECT count(DISTINCT date) FROM appearances WHERE date > ? AND NOT folded",
             (day.isoformat() if day else "",),
         )
         return count
 
     async def day_entries(self, day: date) -> list[DayEntry]:
-        """A day's entries in the order they were written, with their paper ids."""
+        """A day's entries in the order they were written, with their paper ids (and the
+        links of the vault notes folded into them, see `_shown`)."""
+        iso = day.isoformat()
         rows = await self._rows(
             f"SELECT p.id, {APPEARANCE_COLUMNS}"  # noqa: S608 (a constant)
             " FROM appearances a JOIN papers p ON p.key = a.paper_key"
-            " WHERE a.date = ? ORDER BY a.source, a.position",
-            (day.isoformat(),),
+            " WHERE a.date = ? AND NOT a.folded ORDER BY a.source, a.position",
+            (iso,),
         )
-        return [DayEntry(row[0], appearance_from_row(row[1:])) for row in rows]
+        folded = await self._rows(
+            f"SELECT p.id, {APPEARANCE_COLUMNS}"  # noqa: S608 (a constant)
+            " FROM appearances a JOIN papers p ON p.key = a.paper_key"
+            " WHERE a.folded AND a.date >= ? AND a.date <= ?"
+            " AND a.paper_key IN (SELECT paper_key FROM appearances WHERE date = ? AND NOT folded)",
+            ((day - FOLD_SPAN).isoformat(), (day + FOLD_SPAN).isoformat(), iso),
+        )
+        return [DayEntry(pid, a) for pid, a in _shown([*rows, *folded])]
 
     async def earlier_papers(
         self, paper_id: int, before: date, limit: int = 3
@@ -594,14 +618,15 @@ class Store(Database):
         return int(count or 0)
 
     async def paper_appearances(self, paper_id: int) -> list[Appearance]:
-        """Every entry written about a paper, oldest first."""
+        """Every entry written about a paper, oldest first (vault notes folded into a daily
+        file's entry are not, their links are: see `_shown`)."""
         rows = await self._rows(
-            f"SELECT {APPEARANCE_COLUMNS}"  # noqa: S608 (a constant)
+            f"SELECT p.id, {APPEARANCE_COLUMNS}"  # noqa: S608 (a constant)
             " FROM papers p JOIN appearances a ON a.paper_key = p.key"
             " WHERE p.id = ? ORDER BY a.date, a.source, a.position",
             (paper_id,),
         )
-        return [appearance_from_row(row) for row in rows]
+        return [a for _, a in _shown(rows)]
 
     async def day_position(self, appearance: Appearance) -> tuple[int, int]:
         """(its number, the day's number of entries), numbered as the digest numbers them."""
@@ -609,7 +634,7 @@ class Store(Database):
         rows = list(
             await self._rows(
                 "SELECT count(*) FILTER (WHERE source < ? OR (source = ? AND position <= ?)),"
-                " count(*) FROM appearances WHERE date = ?",
+                " count(*) FROM appearances WHERE date = ? AND NOT folded",
                 (appearance.source, appearance.source, appearance.position, day),
             )
         )
@@ -620,7 +645,8 @@ class Store(Database):
         """The searchable text of papers, from their latest entry (for snippets)."""
         rows = await self._rows(
             "SELECT p.id, a.authors, a.org, p.abstract, a.commentary_ko, a.commentary_en"
-            " FROM papers p JOIN appearances a ON a.paper_key = p.key AND a.date = p.last_date"
+            " FROM papers p JOIN appearances a"
+            " ON a.paper_key = p.key AND a.date = p.last_date AND NOT a.folded"
             " WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY a.position DESC",
             (json.dumps(list(paper_ids)),),
         )
@@ -633,9 +659,10 @@ class Store(Database):
     async def days(self, low: str, high: str, limit: int) -> list[tuple[date, int]]:
         """Days of notes with `low` <= ISO day < `high`, newest first, with their entry counts."""
         rows = await self._rows(
-            "SELECT d.date, (SELECT count(*) FROM appearances c WHERE c.date = d.date)"
+            "SELECT d.date,"
+            " (SELECT count(*) FROM appearances c WHERE c.date = d.date AND NOT c.folded)"
             " FROM (SELECT DISTINCT date FROM appearances WHERE date >= ? AND date < ?"
-            " ORDER BY date DESC LIMIT ?) d ORDER BY d.date DESC",
+            " AND NOT folded ORDER BY date DESC LIMIT ?) d ORDER BY d.date DESC",
             (low, high, limit),
         )
         return [(date.fromisoformat(day), count) for day, count in rows]
@@ -645,9 +672,9 @@ class Store(Database):
         iso = day.isoformat()
         rows = await self._rows(
             "SELECT date FROM (SELECT DISTINCT date FROM appearances WHERE date < ?"
-            " ORDER BY date DESC LIMIT ?) UNION"
+            " AND NOT folded ORDER BY date DESC LIMIT ?) UNION"
             " SELECT date FROM (SELECT DISTINCT date FROM appearances WHERE date > ?"
-            " ORDER BY date LIMIT ?)",
+            " AND NOT folded ORDER BY date LIMIT ?)",
             (iso, limit, iso, limit),
         )
         found = [date.fromisoformat(row[0]) for row in rows]
