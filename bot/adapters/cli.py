@@ -29,6 +29,7 @@ from bot.adapters.dblock import DatabaseLock, DatabaseLocked, LockUnavailable
 from bot.adapters.export_cli import add_export_parser, cmd_export
 from bot.adapters.sync_cli import add_sync_parser, cmd_sync
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.days import parse_day
 from bot.core.notes import ParseResult
 from bot.core.render import LANGUAGES, Message
 from bot.core.shapes import parse_notes
@@ -331,11 +332,11 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _iso_date(text: str) -> str:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-06-12") from None
-    return text
+    """A day as `/digest date:` takes it (one parser for the CLI and the commands)."""
+    day = parse_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-06-12")
+    return day.isoformat()
 
 
 # ---- run / sandbox -----------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from bot.core.i18n import lang_of
 from bot.core.render import Language
 
 PREFIX = "pd1"
@@ -145,5 +146,5 @@ def room_for_arg(owner: int) -> int:
 def toggled(current: Language, reader_locale: object) -> Language:
     """The 한/EN button: both → the reader's own language, then Korean ⇄ English."""
     if current == "both":
-        return "ko" if str(reader_locale or "").lower().startswith("ko") else "en"
+        return lang_of(reader_locale)
     return "en" if current == "ko" else "ko"

@@ -128,7 +128,7 @@ async def test_paper_autocomplete_then_the_full_embed(env: Env) -> None:
     answer = private(await user.command("paper", {"title": choices[0]["value"]}))
     [embed] = answer.embeds
     assert embed["title"].startswith("Samba") and embed["footer"]["text"] == "2024-06-12 · 5/6"
-    assert set(ids(answer)) == {"한/EN", "Related", "Share"}
+    assert set(ids(answer)) == {"한/EN", "Related", "Share", "Cite"}
     assert await user.messages("papers") == []  # private
 
 
