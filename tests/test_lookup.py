@@ -209,6 +209,14 @@ async def test_long_prefixes_reach_the_indexes_as_whole_words(
 ) -> None:
     titles = spy(seeded_store, "match_titles", monkeypatch)
     texts = spy(seeded_store, "search_ids", monkeypatch)
+    probed: list[tuple[str, str]] = []  # the coverage fallback's (index, expression)
+    probe = seeded_store.newest_matches
+
+    async def record(probes: list[tuple[Any, str]], limit: int) -> list[list[int]]:
+        probed.extend(probes)
+        return await probe(probes, limit)
+
+    monkeypatch.setattr(seeded_store, "newest_matches", record)
     lookup = LookupService(seeded_store)
     for query, expected in [
         ("mathemat", "Improve Mathematical"),
@@ -220,6 +228,11 @@ async def test_long_prefixes_reach_the_indexes_as_whole_words(
         assert results and results[0].title.startswith(expected), query
     for query in ("tokeniz", "samba hybri", "mathemat"):
         assert await lookup.search(query), query
+    assert await lookup.suggest_titles("mathemati zzzz reasonin")  # the fallback's probes
+    assert await lookup.search("tokeniz zzzz wavtokenizer")
+    titles += [e for index, e in probed if index == "title_fts"]
+    texts += [e for index, e in probed if index == "paper_fts"]
+    assert {index for index, _ in probed} == {"title_fts", "paper_fts"}
     assert titles and longest_prefix(titles) <= TITLE_INDEX_PREFIX, titles
     assert texts and longest_prefix(texts) <= TEXT_INDEX_PREFIX, texts
 

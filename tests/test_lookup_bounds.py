@@ -1,7 +1,7 @@
 """Every lookup bounds its own work, whatever was typed or pasted.
 
 Work is counted, not timed: characters Unicode-normalised (every fold of user text and
-of titles), cells compared by difflib (`len(a) * len(b)` per comparison), and the
+of titles), cells compared by string similarity (`len(a) * len(b)` per comparison), and the
 candidates and query characters that reach ranking. A lookup given 6,000 characters must
 do exactly the work it does for the first 200 of them, the most it reads (`bounded`).
 Also: ids no paper can have are "not found", and Discord itself refuses option values
@@ -15,19 +15,19 @@ import random
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
-from typing import Any
 
 import discord
 import pytest
 from discord import app_commands
+from rapidfuzz.distance import Indel
 
-import bot.core.query as query_module
+import bot.core.ranking as ranking_module
 from bot.adapters.discord.cogs.lookup._cog import Lookup
 from bot.adapters.discord.cogs.lookup._screens import Screens, search_words
 from bot.adapters.discord.errors import UserFacingError
 from bot.core.pages import Viewer
-from bot.core.query import MAX_QUERY_CHARS, MAX_TAG_CHARS, rank_titles, title_score
+from bot.core.query import MAX_QUERY_CHARS, MAX_TAG_CHARS
+from bot.core.ranking import rank_titles, title_score
 from bot.core.screens import BadCustomId, Kind, Screen, Verb, decode, encode, is_paper_id
 from bot.services.digest import DigestComposer
 from bot.services.lookup import CANDIDATES, LookupService
@@ -57,8 +57,8 @@ class Work:
     """What the lookups did, counted by patched primitives."""
 
     normalised: int = 0  # characters through unicodedata.normalize (fold, nfc)
-    compared: int = 0  # difflib cells: len(a) * len(b) per SequenceMatcher
-    widest: int = 0  # the longest string difflib was given
+    compared: int = 0  # similarity cells: len(a) * len(b) per comparison
+    widest: int = 0  # the longest string compared
     candidates: list[int] = field(default_factory=list)  # titles per rank_titles call
     ranked: int = 0  # the longest query rank_titles or title_score was given
 
@@ -79,11 +79,12 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Iterator[Work]:
         counted.normalised += len(text)
         return normalize(form, text)  # type: ignore[arg-type]
 
-    class CountingMatcher(SequenceMatcher[str]):
-        def __init__(self, isjunk: Any = None, a: str = "", b: str = "", autojunk: bool = True):
+    class CountingIndel:
+        @staticmethod
+        def normalized_similarity(a: str, b: str) -> float:
             counted.compared += len(a) * len(b)
             counted.widest = max(counted.widest, len(a), len(b))
-            super().__init__(isjunk, a, b, autojunk)
+            return Indel.normalized_similarity(a, b)
 
     def counting_rank(query: str, titles: list[str], limit: int | None = None) -> list[int]:
         counted.candidates.append(len(titles))
@@ -95,7 +96,7 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Iterator[Work]:
         return title_score(query, title)
 
     monkeypatch.setattr(unicodedata, "normalize", counting_normalize)
-    monkeypatch.setattr(query_module, "SequenceMatcher", CountingMatcher)
+    monkeypatch.setattr(ranking_module, "Indel", CountingIndel)
     monkeypatch.setattr("bot.services.lookup.rank_titles", counting_rank)
     monkeypatch.setattr("bot.services.lookup.title_score", counting_score)
     yield counted
@@ -129,9 +130,7 @@ LOOKUPS: dict[str, Lookup_] = {
 
 
 async def measure(store: Store, work: Work, lookup: Lookup_, text: str) -> Work:
-    """The work one lookup does for `text`, from cold caches."""
-    query_module.similarity.cache_clear()
-    query_module.best_similarity.cache_clear()
+    """The work one lookup does for `text`."""
     service = LookupService(store)
     screens = Screens(service, DigestComposer(store), random.Random(1))
     work.taken()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import date
-from difflib import SequenceMatcher
 
 import pytest
 from hypothesis import given, settings
@@ -28,7 +27,7 @@ from bot.core.pages import (
     open_select,
     tag_index_embed,
 )
-from bot.core.query import best_similarity, rank_titles, similarity, title_score
+from bot.core.ranking import best_similarity, rank_titles, similarity, title_score
 from bot.core.render import escape, escape_within
 from bot.core.screens import (
     CUSTOM_ID_MAX,
@@ -295,8 +294,14 @@ def test_ranking_with_a_limit_is_the_top_of_the_full_ranking(
     assert rank_titles(query, titles, limit) == full[:limit]
 
 
-def difflib_ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+def lcs_ratio(a: str, b: str) -> float:
+    """Twice the longest common subsequence over the total length, by the textbook table."""
+    row = [0] * (len(b) + 1)
+    for x in a:
+        diagonal, row[0] = 0, 0
+        for j, y in enumerate(b, 1):
+            diagonal, row[j] = row[j], diagonal + 1 if x == y else max(row[j], row[j - 1])
+    return 2 * row[-1] / (len(a) + len(b)) if a or b else 1.0
 
 
 SHORT = st.text(alphabet="abcd", max_size=10)
@@ -304,17 +309,17 @@ SHORT = st.text(alphabet="abcd", max_size=10)
 
 @settings(max_examples=300)
 @given(SHORT, SHORT, st.integers(0, 10), st.integers(0, 10))
-def test_similarity_is_difflibs_ratio(a: str, b: str, start: int, end: int) -> None:
-    inner = a[start : start + end]  # contained in `a`: the shortcut
+def test_similarity_is_the_common_subsequence_ratio(a: str, b: str, start: int, end: int) -> None:
+    inner = a[start : start + end]  # contained in `a`
     for x, y in ((a, b), (a, inner), (inner, a), (a, a)):
-        assert similarity(x, y) == difflib_ratio(x, y)
+        assert similarity(x, y) == pytest.approx(lcs_ratio(x, y))
 
 
 @settings(max_examples=300)
 @given(SHORT, st.lists(SHORT, max_size=8))
 def test_best_similarity_is_the_maximum(word: str, candidates: list[str]) -> None:
-    expected = max((difflib_ratio(word, c) for c in candidates), default=0.0)
-    assert best_similarity(word, tuple(candidates)) == expected
+    expected = max((lcs_ratio(word, c) for c in candidates), default=0.0)
+    assert best_similarity(word, candidates) == pytest.approx(expected)
 
 
 def test_title_score_keeps_its_order() -> None:

@@ -17,10 +17,10 @@ from bot.core.query import (
     query_words,
     quote,
     substring_expression,
-    title_score,
     with_endings,
     without_stop_words,
 )
+from bot.core.ranking import title_score
 from bot.core.text import extract_urls, normalise_tag, normalise_url, squash, words
 
 

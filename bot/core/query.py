@@ -1,4 +1,4 @@
-"""Search query building and title ranking, pure.
+"""Search query building, pure (ranking is `bot.core.ranking`).
 
 User text never reaches FTS5 syntax as-is: it is reduced to words (letters and
 digits only) and each word is emitted as a quoted string, so quotes, `*`, `NEAR`,
@@ -9,12 +9,9 @@ every lookup starts with `bounded` (or `bounded_tag`), before any ranking.
 
 from __future__ import annotations
 
-import heapq
 import itertools
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from difflib import SequenceMatcher
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.text import fold, hangul_bigrams, is_hangul_word, normalise_tag, squash, words
@@ -157,28 +154,64 @@ def with_endings(word: str, title_words: Sequence[str]) -> list[str]:
     return list(words)[:MAX_EXPANSIONS]
 
 
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One typed word as FTS5 looks it up: the word, a prefix (`prefix`: what is being
+    typed) spelt out as `expansion` when the index keeps no prefix that long, or any
+    of its `corrections` (misspellings fixed against the title vocabulary)."""
+
+    word: str
+    prefix: bool = False
+    expansion: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
+
+    def expression(self) -> str:
+        """The word's FTS5 term, ORed with its corrections."""
+        terms = [_term(self.word, self.prefix, self.expansion), *map(quote, self.corrections)]
+        return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+    def found_in(self, title_words: Sequence[str]) -> bool:
+        """Whether a title of these words (`words`) holds the term, as its index would:
+        the word, a word it begins when it is a prefix, a correction, or a Hangul word
+        inside a longer run (particles attached)."""
+        if is_hangul_word(self.word):
+            return any(self.word in w for w in title_words)
+        if self.prefix and not self.expansion:
+            return any(w.startswith(self.word) for w in title_words)
+        return any(w in (self.word, *self.expansion, *self.corrections) for w in title_words)
+
+
+def terms(
+    text: str, prefix: Prefix = "all", expansions: Mapping[str, Sequence[str]] | None = None
+) -> list[Term]:
+    """The query's words as `Term`s: `prefix` says which may be word beginnings (all,
+    only the last — what someone is still typing, far cheaper on a big index, since
+    a prefix reads every matching word's posting list — or none); a prefix word with
+    a non-empty entry in `expansions` matches those whole words instead."""
+    words = query_words(text)
+    expansions = expansions or {}
+    return [
+        Term(word, _is_prefixed(prefix, i, len(words)), tuple(expansions.get(word, ())))
+        for i, word in enumerate(words)
+    ]
+
+
+def all_of(found: Sequence[Term]) -> str:
+    """An FTS5 MATCH expression requiring every term (empty without terms)."""
+    return " AND ".join(t.expression() for t in found)
+
+
 def match_expression(
     text: str,
     column: str | None = None,
     prefix: Prefix = "all",
     expansions: Mapping[str, Sequence[str]] | None = None,
 ) -> str | None:
-    """An FTS5 MATCH expression requiring every word; None when there are no words.
-
-    `prefix` says which words may be word beginnings: all of them, only the last
-    (what someone is still typing — far cheaper on a big index, since a prefix
-    reads every matching word's posting list), or none. A prefix word with a
-    non-empty entry in `expansions` matches those whole words instead (any of them).
-    """
-    words = query_words(text)
-    expansions = expansions or {}
-    terms = [
-        _term(word, _is_prefixed(prefix, i, len(words)), expansions.get(word, ()))
-        for i, word in enumerate(words)
-    ]
-    if not terms:
+    """An FTS5 MATCH expression requiring every word (`terms`); None when there are no
+    words."""
+    expression = all_of(terms(text, prefix, expansions))
+    if not expression:
         return None
-    expression = " AND ".join(terms)
     return f"{column} : ({expression})" if column else expression
 
 
@@ -188,148 +221,16 @@ def substring_expression(text: str) -> str | None:
     return quote(squashed) if len(squashed) >= MIN_SUBSTRING_CHARS else None
 
 
-def fuzzy_words(text: str) -> list[str]:
-    """Words long enough to be corrected when nothing matches them as typed."""
-    return [w for w in query_words(text) if len(w) >= MIN_FUZZY_CHARS]
+def correctable(word: str) -> bool:
+    """Whether a word nothing matches as typed is worth correcting: long enough, and
+    not Hangul (whose words are matched as syllable bigrams, particles and all)."""
+    return len(word) >= MIN_FUZZY_CHARS and not is_hangul_word(word)
 
 
 def trigram_any_expression(word: str) -> str:
     """A trigram MATCH for words sharing any trigram with `word` (typo candidates)."""
     grams = dict.fromkeys(word[i : i + 3] for i in range(len(word) - 2))
     return " OR ".join(quote(gram) for gram in grams)
-
-
-@lru_cache(maxsize=1 << 16)
-def similarity(a: str, b: str) -> float:
-    """0..1 similarity of two folded strings (difflib's ratio).
-
-    Cached: ranking compares the same query and title words over and over (titles
-    share their vocabulary), and difflib is most of the cost of an autocomplete.
-    When one string contains the other (a typed word and the title word it begins),
-    difflib's one matching block is the shorter string: its ratio without difflib.
-    """
-    if a in b or b in a:
-        total = len(a) + len(b)
-        return 2.0 * min(len(a), len(b)) / total if total else 1.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-@lru_cache(maxsize=1 << 16)
-def best_similarity(word: str, candidates: tuple[str, ...]) -> float:
-    """`max(similarity(word, c) for c in candidates)`, 0 without candidates.
-
-    Candidates are tried in order of an upper bound of their similarity, all of the
-    shorter string matching (difflib's `real_quick_ratio`, from lengths alone), and
-    the rest skipped once that bound cannot beat the best so far: most title words
-    are never compared. Cached like `similarity`: a typed word meets the same title
-    again and again while it is being typed.
-    """
-    n = len(word)
-    bounds = sorted(
-        (2.0 * min(n, len(c)) / (n + len(c)) if n + len(c) else 1.0, c) for c in candidates
-    )
-    best = 0.0
-    for bound, candidate in reversed(bounds):
-        if bound <= best:
-            break
-        best = max(best, similarity(word, candidate))
-    return best
-
-
-def best_correction(word: str, candidates: list[str], threshold: float = 0.75) -> str | None:
-    """The vocabulary word closest to a misspelt one, if close enough."""
-    scored = [(similarity(word, c), -abs(len(c) - len(word)), c) for c in candidates if c != word]
-    if not scored:
-        return None
-    score, _, best = max(scored)
-    return best if score >= threshold else None
-
-
-def _lexical_score(q: str, t: str, q_words: list[str], t_words: list[str]) -> float:
-    """The cheap part of `title_score`: prefix/substring and word coverage."""
-    score = 0.0
-    if t.startswith(q):
-        score += 40
-    elif q in t:
-        score += 25
-    if q_words:
-        covered = sum(any(tw.startswith(qw) for tw in t_words) for qw in q_words)
-        score += 25 * covered / len(q_words)
-    return score
-
-
-def _fuzzy_score(q: str, t: str, q_words: list[str], t_words: list[str]) -> float:
-    """The costly part of `title_score` (difflib): at most 35 points."""
-    score = 0.0
-    if q_words:
-        fuzzy = sum(best_similarity(qw, tuple(t_words)) for qw in q_words)
-        score += 15 * fuzzy / len(q_words)
-    return score + 20 * similarity(q, t[: len(q) + 2])
-
-
-def _fuzzy_bound(q_counts: Counter[str], q_len: int, t: str, has_words: bool) -> float:
-    """At least `_fuzzy_score`, in microseconds: word similarity taken as perfect, and the
-    prefix similarity bounded by the characters the two share (difflib's `quick_ratio`)."""
-    prefix = t[: q_len + 2]
-    shared = sum((q_counts & Counter(prefix)).values())
-    return (15.0 if has_words else 0.0) + 20 * (2.0 * shared / (q_len + len(prefix)))
-
-
-def title_score(query: str, title: str) -> float:
-    """How well a title answers what the user typed, 0..100.
-
-    Exact match beats prefix beats substring; then how many typed words begin a
-    title word (word order ignored); then character similarity, which carries
-    typos (`paligema`) and split or joined words (`deep seek coder`).
-    """
-    q, t = squash(query), squash(title)
-    if not q:
-        return 0.0
-    if q == t:
-        return 100.0
-    q_words, t_words = query_words(query), words(title)
-    return min(_lexical_score(q, t, q_words, t_words) + _fuzzy_score(q, t, q_words, t_words), 99.0)
-
-
-def rank_titles(query: str, titles: list[str], limit: int | None = None) -> list[int]:
-    """Indices of `titles` ordered best first (stable for equal scores).
-
-    With `limit`, only the best `limit` are returned, and the costly similarity is
-    skipped for titles whose cheap score plus a bound of the similarity cannot reach
-    them: the result is exactly the first `limit` of the full ranking, much faster.
-    """
-    folded = fold(query)
-    if limit is None:
-        every = [title_score(folded, title) for title in titles]
-        return sorted(range(len(titles)), key=lambda i: -every[i])
-    q, q_words = squash(folded), query_words(folded)
-    if not q:
-        return list(range(min(limit, len(titles))))
-    q_counts = Counter(q)
-    scores: dict[int, float] = {}
-    pending: list[tuple[float, int, float, str, list[str]]] = []
-    for index, title in enumerate(titles):
-        t = squash(title)
-        if q == t:
-            scores[index] = 100.0
-            continue
-        t_words = words(title)
-        lexical = _lexical_score(q, t, q_words, t_words)
-        bound = lexical + _fuzzy_bound(q_counts, len(q), t, bool(q_words))
-        pending.append((min(bound, 99.0), index, lexical, t, t_words))
-    pending.sort(key=lambda p: (-p[0], p[1]))
-    best = list(scores.values())[:limit]  # the `limit` best scores so far, a min-heap
-    heapq.heapify(best)
-    for bound, index, lexical, t, t_words in pending:
-        if len(best) == limit and bound < best[0]:
-            break
-        score = min(lexical + _fuzzy_score(q, t, q_words, t_words), 99.0)
-        scores[index] = score
-        if len(best) < limit:
-            heapq.heappush(best, score)
-        elif score > best[0]:
-            heapq.heapreplace(best, score)
-    return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
 
 def regroupings(words: Sequence[str]) -> list[str]:

@@ -1,9 +1,12 @@
 """Looking papers up: title suggestions, full-text search, tags, days, related papers.
 
 The store finds candidates cheaply (bounded FTS queries and index walks); this
-service ranks them with `bot.core.query.rank_titles`, so autocomplete, `/paper`
-and the CLI's `paper` command agree on order. User text is made safe here (words
-only, quoted) before it reaches the store, and bounded first (`bounded`,
+service decides which probes to run and ranks what they find with `bot.core.ranking`,
+so autocomplete, `/paper` and the CLI's `paper` command agree on order. Papers that
+hold every typed word come first; when they are fewer than a page, papers holding
+most of the words follow (`_covering`), so one word the notes lack (`llm`, `72b`) or
+a misspelt one (`exprets`) does not empty the answer. User text is made safe here
+(words only, quoted) before it reaches the store, and bounded first (`bounded`,
 `bounded_tag`): however long the input, each lookup ranks at most 200 characters.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.core.days import day_range
@@ -21,30 +24,47 @@ from bot.core.query import (
     TEXT_INDEX_PREFIX,
     TITLE_INDEX_PREFIX,
     Prefix,
-    best_correction,
+    Term,
+    all_of,
     bounded,
     bounded_tag,
-    fuzzy_words,
+    correctable,
     match_expression,
     phrase_key,
     prefixed_words,
     query_words,
-    rank_titles,
     regroup,
     regroupings,
-    similarity,
     substring_expression,
-    title_score,
+    terms,
     trigram_any_expression,
     with_endings,
     without_stop_words,
 )
+from bot.core.ranking import (
+    corrections,
+    cover_sets,
+    coverage,
+    fill,
+    minimum_cover,
+    rank_titles,
+    similarity,
+    title_hits_first,
+    title_score,
+    title_weight,
+    transpositions,
+)
 from bot.core.render import LANGUAGES, Language, PaperView
 from bot.core.snippet import snippet
 from bot.store import PaperSummary, Store, TagCount
+from bot.store.store import SEARCH_WINDOW, Index
 
 MAX_SUGGESTIONS = 25  # Discord's autocomplete limit.
 CANDIDATES = 50
+# The coverage fallback reads at most this many newest matches per probe (`_covering`),
+# and corrects a word from this many title words sharing trigrams with it.
+PARTIAL = 50
+NEIGHBOURS = 50
 # Fewer whole-word hits than this and a search also matches word beginnings.
 SEARCH_PAGE_MIN = 10
 PHRASE_TITLES = 50  # at most this many titles beginning with a searched phrase go first
@@ -89,6 +109,47 @@ def view_of(
     return PaperView.of(appearance.entry, appearance.date, position, total, earlier)
 
 
+@dataclass(frozen=True, slots=True)
+class _Covered:
+    """What `LookupService._covering` found: paper ids in tiers with their weight, best
+    first, and the typed terms (corrected) with their weights."""
+
+    tiers: list[tuple[float, list[int]]]
+    typed: list[Term]
+    weights: list[float]
+
+
+class _TitleProbes:
+    """One title lookup's probes of the title index: each expression runs once, and each
+    long prefix is spelt out once (see `LookupService._title_candidates`)."""
+
+    def __init__(self, store: Store, query: str) -> None:
+        self._store = store
+        self._found: dict[str, list[PaperSummary]] = {}
+        self._spelt: dict[str, list[str]] = {}
+        # The query as titles spell it: regrouped (`deep seek` → `deepseek`) when titles
+        # hold that, so the coverage fallback does not correct the split words again.
+        self.spelt_as_titles = query
+
+    async def spelt_out(self, text: str, prefix: Prefix) -> dict[str, list[str]]:
+        """The title words each prefix of `text` longer than the index keeps begins."""
+        for word in prefixed_words(text, prefix, TITLE_INDEX_PREFIX):
+            if word not in self._spelt:
+                self._spelt[word] = await self._store.words_beginning(word, MAX_EXPANSIONS)
+        return self._spelt
+
+    @property
+    def tried(self) -> set[str]:
+        """The expressions probed so far."""
+        return set(self._found)
+
+    async def match(self, expression: str) -> list[PaperSummary]:
+        """The newest `CANDIDATES` titles matching `expression`."""
+        if expression not in self._found:
+            self._found[expression] = await self._store.match_titles(expression, CANDIDATES)
+        return self._found[expression]
+
+
 class LookupService:
     """Read-only queries over the store, with user text made safe and ranked."""
 
@@ -96,29 +157,55 @@ class LookupService:
         self._store = store
 
     async def suggest_titles(self, query: str, limit: int = MAX_SUGGESTIONS) -> list[PaperSummary]:
-        """Titles for what the user typed, best first; the newest papers for no text."""
+        """Titles for what the user typed, best first; the newest papers for no text.
+
+        Titles holding every word first (`_title_candidates`, ranked by `rank_titles`);
+        when they are fewer than `limit`, titles holding most of the words follow
+        (`_covering`), misspelt words corrected. Only when neither finds a title is the
+        costliest probe tried: any substring of the squashed title.
+        """
         query = bounded(query)
         limit = min(limit, MAX_SUGGESTIONS)
         if not query_words(query):
             return await self._store.recent_papers(limit)
-        candidates = await self._title_candidates(query)
-        if not candidates and (corrected := await self._correct(query)) is not None:
-            candidates = await self._title_candidates(corrected)
-        if not candidates:  # the costliest probe: any substring of the squashed title
-            expression = substring_expression(query)
-            if expression is not None:
-                candidates = await self._store.substring_titles(expression, CANDIDATES)
-        titles = [paper.title for paper in candidates]
-        return [candidates[i] for i in rank_titles(query, titles, limit)]
+        probes = _TitleProbes(self._store, query)
+        strict = await self._title_candidates(query, probes)
+        ranked = [strict[i] for i in rank_titles(query, [p.title for p in strict], limit)]
+        if len(ranked) < limit:
+            seen = {paper.id for paper in strict}
+            ranked += await self._covering_titles(query, probes, seen, limit - len(ranked))
+        if not ranked and (expression := substring_expression(query)) is not None:
+            found = await self._store.substring_titles(expression, CANDIDATES)
+            ranked = [found[i] for i in rank_titles(query, [p.title for p in found], limit)]
+        return ranked
 
-    async def _title_candidates(self, query: str) -> list[PaperSummary]:
-        """Candidates, cheapest probe first; costlier ones only when those found too few.
+    async def _covering_titles(
+        self, query: str, probes: _TitleProbes, seen: set[int], room: int
+    ) -> list[PaperSummary]:
+        """Up to `room` titles not `seen` that hold most of the words (`_covering`), by
+        their weight, then as `rank_titles` ranks them."""
+        text = without_stop_words(probes.spelt_as_titles)
+        typed = terms(text, "last", await probes.spelt_out(text, "last"))
+        covered = await self._covering(typed, "title_fts", probes.tried)
+        tiers = fill([[i for i in t if i not in seen] for _, t in covered.tiers], room, CANDIDATES)
+        rows = await self._store.summaries([i for tier in tiers for i in tier])
+        ranked: list[PaperSummary] = []
+        for tier in tiers:
+            papers = [rows[i] for i in tier if i in rows]
+            titles = [paper.title for paper in papers]
+            ranked += [papers[i] for i in rank_titles(query, titles, room - len(ranked))]
+            if len(ranked) >= room:
+                break
+        return ranked
+
+    async def _title_candidates(self, query: str, probes: _TitleProbes) -> list[PaperSummary]:
+        """Titles holding every word, cheapest probe first; costlier ones only when those
+        found too few.
 
         Whole words with the last one as a prefix (what is being typed) answer most
         queries; words regrouped against the title vocabulary find split or joined
         words (`deep seek` → `deepseek`); then every word as a prefix (a half-typed
-        earlier word). `suggest_titles` then corrects typos, and only then tries the
-        costliest probe, any substring of the squashed title.
+        earlier word).
 
         A prefix longer than the title index's prefixes is spelt out as the title words
         it begins (see `TITLE_INDEX_PREFIX`). Titles hold nothing else, so that finds
@@ -127,40 +214,83 @@ class LookupService:
         A prefix no title word begins stays a prefix, which then reads next to nothing.
         """
         found: dict[int, PaperSummary] = {}
-        vocabulary: dict[str, list[str]] = {}
-        tried: set[str] = set()  # a one-word query's probes are often the same expression
 
-        async def probe(text: str, prefix: Prefix) -> None:
-            for word in prefixed_words(text, prefix, TITLE_INDEX_PREFIX):
-                if word not in vocabulary:
-                    vocabulary[word] = await self._store.words_beginning(word, MAX_EXPANSIONS)
-            expression = match_expression(text, prefix=prefix, expansions=vocabulary)
-            if expression is not None and expression not in tried:
-                tried.add(expression)
-                for paper in await self._store.match_titles(expression, CANDIDATES):
-                    found.setdefault(paper.id, paper)
+        async def probe(text: str, prefix: Prefix) -> bool:
+            spelt = await probes.spelt_out(text, prefix)
+            expression = match_expression(text, prefix=prefix, expansions=spelt)
+            matched = await probes.match(expression) if expression is not None else []
+            for paper in matched:
+                found.setdefault(paper.id, paper)
+            return bool(matched)
 
         await probe(query, "last")
         if len(found) < MAX_SUGGESTIONS:
             words = query_words(query)
             known = await self._store.known_words(regroupings(words))
-            if (regrouped := regroup(words, known)) is not None:
-                await probe(" ".join(regrouped), "last")
+            regrouped = regroup(words, known)
+            if regrouped is not None and await probe(" ".join(regrouped), "last"):
+                probes.spelt_as_titles = " ".join(regrouped)
         if not found:
             await probe(query, "all")
         return list(found.values())
 
-    async def _correct(self, query: str) -> str | None:
-        """The query with misspelt words replaced by the closest title words, if any."""
-        words = query_words(query)
-        changed = False
-        for index, word in enumerate(words):
-            if word not in fuzzy_words(query):
-                continue
-            neighbours = await self._store.similar_words(trigram_any_expression(word), 50)
-            if (fix := best_correction(word, neighbours)) is not None:
-                words[index], changed = fix, True
-        return " ".join(words) if changed else None
+    async def _covering(self, typed: list[Term], index: Index, listed: set[str]) -> _Covered:
+        """Papers holding most of the typed words (`minimum_cover`), in tiers by the words'
+        weight, heaviest first (`coverage`): for when fewer papers hold every word than a
+        page shows. `listed`: expressions whose every match is listed already.
+
+        Each word is looked up alone in `index` (the newest `PARTIAL` matches, whose
+        density gives its `rarity`), and every set of all the words but one
+        (`cover_sets`) in the titles: one statement of bounded newest-first index walks.
+        Sets go to the title index even for a search: ANDs of common words over a million
+        papers' full text cost milliseconds each, their newest matches rarely reach the
+        paper whose title holds them, and members take their words from titles (on a real
+        vault, asking the text index too found no paper more). Only when some word
+        matches nothing is there a second statement: such a word is corrected against
+        the title vocabulary (`corrections`), or else left out, and the sets are made
+        again.
+        """
+        typed = list(typed)
+        every = list(range(len(typed)))
+        probed: dict[tuple[Index, str], list[int]] = {}
+        found = await self._probe(index, typed, every, every, listed, probed)
+        unmatched = [i for i in every if not found[(i,)]]
+        if unmatched:
+            fixed = []
+            for i in unmatched:
+                if correctable(word := typed[i].word):
+                    near = await self._store.similar_words(trigram_any_expression(word), NEIGHBOURS)
+                    near += await self._store.known_words(transpositions(word))
+                    if fixes := corrections(word, near):
+                        typed[i] = replace(typed[i], corrections=tuple(fixes))
+                        fixed.append(i)
+            matchable = [i for i in every if i not in unmatched or i in fixed]
+            found |= await self._probe(index, typed, fixed, matchable, listed, probed)
+        tiers, weights = coverage(found, len(typed), PARTIAL)
+        return _Covered(tiers, typed, weights)
+
+    async def _probe(
+        self,
+        index: Index,
+        typed: list[Term],
+        alone: list[int],
+        words: list[int],
+        listed: set[str],
+        probed: dict[tuple[Index, str], list[int]],
+    ) -> dict[tuple[int, ...], list[int]]:
+        """The newest matches of each word of `alone` by itself in `index`, and in the
+        titles of each set of `words` that `cover_sets` makes but those `listed`, by the
+        words each holds; one statement for what is not `probed` yet (kept there)."""
+        wanted: dict[tuple[int, ...], tuple[Index, str]] = {
+            (i,): (index, typed[i].expression()) for i in alone
+        }
+        for held in cover_sets(words, minimum_cover(len(words))):
+            expression = all_of([typed[i] for i in held])
+            if expression not in listed:
+                wanted[held] = ("title_fts", expression)
+        missing = list(dict.fromkeys(probe for probe in wanted.values() if probe not in probed))
+        probed.update(zip(missing, await self._store.newest_matches(missing, PARTIAL), strict=True))
+        return {held: probed[probe] for held, probe in wanted.items()}
 
     async def search(self, query: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Full-text hits over titles, authors, abstracts and both commentaries.
@@ -172,15 +302,16 @@ class LookupService:
         the beginning of title words (`model` finds `models`, `instruct` finds
         `instruction`; `with_endings`), or as any beginning when it is short enough for
         the index's prefixes (`lo`). Only the last word, since each expansion costs
-        lookups. The choice depends only on the query, so every page of one search
-        uses the same one.
+        lookups. Still fewer than a page, and papers holding most of the words follow,
+        misspelt words corrected (`_search_covering`). The choice depends only on the
+        query, so every page of one search uses the same one.
         """
         query = bounded(query)
         text = without_stop_words(query)
         exact = match_expression(text, prefix="none")
         if exact is None:
             return []
-        ranked = await self._store.search_ids(exact)
+        ranked = await self._title_hits_first(exact, await self._store.search_ids(exact))
         if len(ranked) < SEARCH_PAGE_MIN:
             expansions = {
                 word: with_endings(word, await self._store.words_beginning(word, MAX_EXPANSIONS))
@@ -188,7 +319,13 @@ class LookupService:
             }
             prefixed = match_expression(text, prefix="last", expansions=expansions)
             if prefixed is not None and prefixed != exact:
-                ranked = await self._store.search_ids(prefixed)
+                ranked = await self._title_hits_first(
+                    prefixed, await self._store.search_ids(prefixed)
+                )
+            if len(ranked) < SEARCH_PAGE_MIN:
+                ranked += await self._search_covering(
+                    text, expansions, {exact, prefixed or exact}, set(ranked)
+                )
         if (key := phrase_key(query)) is not None:
             leading = await self._store.titles_beginning(key, PHRASE_TITLES)
             first = set(leading)
@@ -196,6 +333,33 @@ class LookupService:
         page = ranked[offset : offset + limit]
         summaries = await self._store.summaries(page)
         return [summaries[i] for i in page if i in summaries]
+
+    async def _search_covering(
+        self, text: str, expansions: dict[str, list[str]], listed: set[str], held: set[int]
+    ) -> list[int]:
+        """Papers holding most of the searched words (`_covering`) and not `held` yet, the
+        words a title holds counting twice (a member's words mostly come from titles),
+        then the newest."""
+        covered = await self._covering(terms(text, "last", expansions), "paper_fts", listed)
+        tiers = [[i for i in tier if i not in held] for _, tier in covered.tiers]
+        found = [i for tier in fill(tiers, SEARCH_WINDOW, SEARCH_WINDOW) for i in tier]
+        weight = {i: w for w, tier in covered.tiers for i in tier}
+        rows = await self._store.summaries(found)
+
+        def best(paper: int) -> tuple[float, int]:
+            title = rows[paper].title if paper in rows else ""
+            return -weight[paper] - title_weight(title, covered.typed, covered.weights), -paper
+
+        return sorted(found, key=best)[:PARTIAL]
+
+    async def _title_hits_first(self, expression: str, found: list[int]) -> list[int]:
+        """Full-text hits of `expression` (newest first) with those whose title matches
+        too first: for a notes archive "in the title, then newest" is the order people
+        expect. The title index answers the same expression (one column)."""
+        if not found:
+            return []
+        in_title = await self._store.title_ids(expression, found[-1], len(found))
+        return title_hits_first(found, set(in_title))
 
     async def by_tag(self, tag: str, limit: int = 10, offset: int = 0) -> list[PaperSummary]:
         """Papers with a tag, newest first; `#VQ`, `vq` and `VQ` are one tag."""

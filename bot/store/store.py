@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -48,6 +48,8 @@ RECENT_WINDOW = 4
 EARLIER_LINK_WEIGHT = 3
 EARLIER_BATCH = 256
 EARLIER_BATCH_MAX = 2048  # then only the rarest tags are looked at (`_earlier_tail`)
+# The full-text indexes a MATCH can name (`newest_matches`).
+Index = Literal["title_fts", "paper_fts"]
 # How far from a day the vault notes folded into its entries may lie.
 FOLD_SPAN = timedelta(days=FOLD_DAYS)
 
@@ -409,33 +411,52 @@ class Store(Database):
         )
         return [r[0] for r in rows]
 
-    async def search_ids(self, match: str) -> list[int]:
-        """Full-text hits, best first: among the newest `SEARCH_WINDOW` matches, title hits
-        first, then the rest, each newest first.
+    async def search_ids(self, match: str, limit: int = SEARCH_WINDOW) -> list[int]:
+        """Ids of the newest `limit` papers whose full text matches `match`, newest first.
 
         No BM25: on a million papers it reads each word's whole posting list on every
-        query. For a notes archive "in the title, then newest" is the order people
-        expect anyway, and each query stays a bounded, newest-first index walk. The same
-        expression runs on the title index (one column, so the same syntax works).
+        query; a newest-first walk stops after `limit` rows.
         """
-        found = [
-            r[0]
-            for r in await self._rows(
-                "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-                (match, SEARCH_WINDOW),
-            )
-        ]
-        if not found:
-            return []
-        in_title = {
-            r[0]
-            for r in await self._rows(
-                "SELECT rowid FROM title_fts WHERE title_fts MATCH ? AND rowid >= ?"
-                " ORDER BY rowid DESC LIMIT ?",
-                (match, found[-1], SEARCH_WINDOW),
-            )
-        }
-        return [i for i in found if i in in_title] + [i for i in found if i not in in_title]
+        rows = await self._rows(
+            "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (match, limit),
+        )
+        return [r[0] for r in rows]
+
+    async def newest_matches(
+        self, probes: Sequence[tuple[Index, str]], limit: int
+    ) -> list[list[int]]:
+        """For each (index, MATCH expression), the ids of the newest `limit` papers it
+        matches in that index (`title_fts`: titles; `paper_fts`: the full text), newest
+        first.
+
+        One statement for all of them: a lookup that probes a dozen word sets pays one
+        round trip to the database thread, not a dozen.
+        """
+        one = (
+            "SELECT * FROM (SELECT ? AS probe, rowid FROM {0} WHERE {0} MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?)"
+        )
+        found: list[list[int]] = [[] for _ in probes]
+        if not probes:
+            return found
+        rows = await self._rows(
+            " UNION ALL ".join(one.format(index) for index, _ in probes),
+            [value for i, (_, match) in enumerate(probes) for value in (i, match, limit)],
+        )
+        for probe, paper in rows:
+            found[probe].append(paper)
+        return found
+
+    async def title_ids(self, match: str, oldest: int, limit: int) -> list[int]:
+        """Ids, newest first, of papers from `oldest` on whose title matches `match` (the
+        same syntax as `search_ids`: the title index has one column)."""
+        rows = await self._rows(
+            "SELECT rowid FROM title_fts WHERE title_fts MATCH ? AND rowid >= ?"
+            " ORDER BY rowid DESC LIMIT ?",
+            (match, oldest, limit),
+        )
+        return [r[0] for r in rows]
 
     async def papers_by_tag(self, tag: str, limit: int, offset: int = 0) -> list[PaperSummary]:
         """Papers carrying `tag` (normalised), newest first."""
