@@ -203,7 +203,9 @@ def plan(db_path: Path, per_op: int, seed: int) -> Plan:
         ids = [rng.randint(1, top) for _ in range(per_op)]
         days = [
             r[0]
-            for r in db.execute("SELECT DISTINCT date FROM appearances ORDER BY date DESC LIMIT 30")
+            for r in db.execute(
+                "SELECT DISTINCT date FROM appearances WHERE NOT folded ORDER BY date DESC LIMIT 30"
+            )
         ]
     return Plan(
         typed=[q for q in queries if q.op in AUTOCOMPLETE],

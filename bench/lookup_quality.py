@@ -27,8 +27,6 @@ import asyncio
 import json
 import random
 import statistics
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -37,8 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.baseline import connect
-from bench.ingest import REPO
-from bench.vault import measure_ingest
+from bench.vault import measure_ingest, vault_arguments, working_folders
 from bot.core.query import STOP_WORDS, quote
 from bot.core.text import words
 from bot.services.lookup import LookupService
@@ -196,10 +193,7 @@ def render(results: Json) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m bench.lookup_quality", description=__doc__)
-    parser.add_argument("--vault", type=Path, required=True, help="the notes vault folder")
-    parser.add_argument(
-        "--out", type=Path, help="folder for the store and results.json (default: a temporary one)"
-    )
+    vault_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="paper and query sample seed")
     parser.add_argument("--per-kind", type=int, default=300, help="queries per kind")
     parser.add_argument("--misses", action="store_true", help="also print every miss")
@@ -209,12 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure; returns the exit code."""
     args = build_parser().parse_args(argv)
-    vault: Path = args.vault.resolve()
-    out: Path = (args.out or Path(tempfile.mkdtemp(prefix="paper-quality-bench-"))).resolve()
-    if vault.is_relative_to(REPO) or out.is_relative_to(REPO):
-        print("--vault and --out must be outside the repository", file=sys.stderr)
+    if (folders := working_folders(args, "paper-quality-bench-")) is None:
         return 2
-    out.mkdir(parents=True, exist_ok=True)
+    vault, out = folders
     db_path = out / "vault.sqlite3"
     measure_ingest(vault, db_path)
     papers, cases = draw(db_path, args.per_kind, args.seed)

@@ -149,13 +149,30 @@ def render(results: Json) -> str:
     return "\n".join(lines)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m bench.vault", description=__doc__)
+def vault_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--vault` and `--out`, as every benchmark on a real vault takes them."""
     parser.add_argument("--vault", type=Path, required=True, help="the notes vault folder")
     parser.add_argument(
         "--out", type=Path, help="folder for the store and results.json (default: a temporary one)"
     )
+
+
+def working_folders(args: argparse.Namespace, prefix: str) -> tuple[Path, Path] | None:
+    """(vault, out) resolved, `out` created; None (and one line) when either lies inside
+    the repository: a vault's notes and its store must never be committed."""
+    vault: Path = args.vault.resolve()
+    out: Path = (args.out or Path(tempfile.mkdtemp(prefix=prefix))).resolve()
+    if vault.is_relative_to(REPO) or out.is_relative_to(REPO):
+        print("--vault and --out must be outside the repository", file=sys.stderr)
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    return vault, out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m bench.vault", description=__doc__)
+    vault_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="query sample seed")
     parser.add_argument(
         "--queries", type=int, default=300, help="in-process queries per lookup kind"
@@ -169,12 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure; returns the exit code."""
     args = build_parser().parse_args(argv)
-    vault: Path = args.vault.resolve()
-    out: Path = (args.out or Path(tempfile.mkdtemp(prefix="paper-vault-bench-"))).resolve()
-    if vault.is_relative_to(REPO) or out.is_relative_to(REPO):
-        print("--vault and --out must be outside the repository", file=sys.stderr)
+    if (folders := working_folders(args, "paper-vault-bench-")) is None:
         return 2
-    out.mkdir(parents=True, exist_ok=True)
+    vault, out = folders
     db_path = out / "vault.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
