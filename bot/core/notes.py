@@ -163,10 +163,16 @@ def _unreadable(data: bytes, codec: str) -> int:
 
 def parse_bytes(data: bytes, source: str) -> ParseResult:
     """Parse the raw bytes of one notes file; each line with unreadable bytes is reported."""
+    report = _Report(source)
+    return parse_lines(decoded_lines(data, report), report)
+
+
+def decoded_lines(data: bytes, report: _Report) -> list[str]:
+    """A file's lines as the parsers read them (every shape); each line with unreadable
+    bytes is reported."""
     text, encoding, damaged = decode_notes(data)
     lines = split_lines(text)
     del text  # from here the lines hold the text: one copy of a large file, not two
-    report = _Report(source)
     if damaged:
         for index, line in enumerate(lines):
             if REPLACEMENT in line or "\0" in line:
@@ -175,12 +181,12 @@ def parse_bytes(data: bytes, source: str) -> ParseResult:
                     index + 1,
                     f"bytes that are not valid {encoding} text, shown as �: retype them",
                 )
-    return _parse_lines(lines, report)
+    return lines
 
 
 def parse_text(text: str, source: str) -> ParseResult:
     """Parse the text of one notes file (any line endings, NFC or NFD)."""
-    return _parse_lines(split_lines(text), _Report(source))
+    return parse_lines(split_lines(text), _Report(source))
 
 
 def parse_date(line: str) -> date | str | None:
@@ -248,7 +254,7 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def _parse_lines(lines: list[str], report: _Report) -> ParseResult:
+def parse_lines(lines: list[str], report: _Report) -> ParseResult:
     """Days and entries from a file's lines; every problem goes to the report."""
     result = ParseResult()
     for header, day, start, stop in _days(lines, report):

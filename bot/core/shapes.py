@@ -10,13 +10,12 @@ rather than a guess at its date.
 from __future__ import annotations
 
 from bot.core.notes import (
-    REPLACEMENT,
     ParseResult,
     _Report,
-    decode_notes,
+    decoded_lines,
     parse_bytes,
     parse_date,
-    split_lines,
+    parse_lines,
 )
 from bot.core.vault import note_name, parse_note
 
@@ -27,32 +26,17 @@ def parse_notes(data: bytes, source: str) -> ParseResult:
     if name is None:
         return parse_bytes(data, source)
     report = _Report(source)
-    lines = _decoded_lines(data, report)
+    lines = decoded_lines(data, report)
     if name.dated or (lines and lines[0] == "---"):
         return parse_note(lines, name, report)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:  # an empty file holds no notes: nothing to lose, nothing to say
         return ParseResult()
     if parse_date(lines[first]) is not None:  # a date header: a file of daily notes
-        return parse_bytes(data, source)
+        return parse_lines(lines, report)
     report.add(
         first + 1,
         "a Markdown note without a date: name it 'YYMMDD Short title.md' (the date of"
         " the note), or start a file of daily notes with a date header ('2024-06-12')",
     )
     return ParseResult(problems=report.close())
-
-
-def _decoded_lines(data: bytes, report: _Report) -> list[str]:
-    """A file's lines as the parsers read them; unreadable bytes are reported per line."""
-    text, encoding, damaged = decode_notes(data)
-    lines = split_lines(text)
-    del text  # the lines hold the text from here: one copy of it, not two
-    if damaged:
-        for index, line in enumerate(lines):
-            if REPLACEMENT in line or "\0" in line:
-                lines[index] = line.replace("\0", REPLACEMENT)
-                report.add(
-                    index + 1, f"bytes that are not valid {encoding} text, shown as �: retype them"
-                )
-    return lines
